@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Installs everything cfsboot needs to build, test and demo on a fresh Debian 12 machine (root):
+# Debian packages, npm packages, and the QEMU/kernel cache
+# for the boot tests (Debian's archive only). Idempotent: a second run only checks.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export DEBIAN_FRONTEND=noninteractive
+
+# Host tools: build (g++/make/python3 for node-gyp, strip), tests (fsverity, mkfs.erofs,
+# mkfs.ext4, cpio, zstd, xz, kmod's modinfo), benchmarks (hyperfine), QEMU 10's libraries.
+APT_PACKAGES=(
+  ca-certificates g++ make python3 binutils
+  fsverity erofs-utils e2fsprogs util-linux cpio zstd xz-utils kmod gzip
+  hyperfine
+  $(cat qemu-tests/host-packages.txt 2>/dev/null | grep -v '^#' || true)
+)
+missing=()
+for p in "${APT_PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ! command -v npm >/dev/null; then missing+=(nodejs npm); fi
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: apt-get install ${missing[*]}"
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  echo "setup: npm ci"
+  npm ci --no-audit --no-fund --loglevel=error
+fi
+
+if [ "${CFSBOOT_SKIP_QEMU_ASSETS:-0}" != 1 ]; then
+  echo "setup: QEMU assets"
+  bash qemu-tests/fetch-assets.sh
+fi

@@ -1,0 +1,73 @@
+/** The `cfsboot` command tree. */
+import { Command, CommanderError } from 'commander';
+import { CliError, EXIT_USAGE } from './errors.js';
+import type { Io } from './io.js';
+import { DROP_IN_TOOLS, type DropInTool } from './multicall.js';
+import { notImplemented } from './not-implemented.js';
+import { verityCommand } from './verity.js';
+import { VERSION } from '../version.js';
+
+const TOOL_SUBCOMMAND: Record<DropInTool, { name: string; summary: string }> = {
+  'composefs-setup-root': { name: 'setup-root', summary: 'mount the composefs root in the initramfs (drop-in for composefs-setup-root)' },
+  mkcomposefs: { name: 'mkcomposefs', summary: 'build a composefs EROFS image (drop-in for mkcomposefs)' },
+  'composefs-info': { name: 'composefs-info', summary: 'inspect a composefs image (drop-in for composefs-info)' },
+  'mount.composefs': { name: 'mount.composefs', summary: 'mount a composefs image (drop-in for mount.composefs)' },
+};
+
+function configure(cmd: Command, name: string, io: Io): Command {
+  return cmd
+    .exitOverride()
+    .configureOutput({
+      writeOut: (s) => process.stdout.write(s),
+      writeErr: (s) => process.stderr.write(s),
+      outputError: (s) => io.err(`${name}: ${s.replace(/^error: /, '').trimEnd()}`),
+    });
+}
+
+function dropIn(tool: DropInTool, commandName: string, io: Io, asSubcommand: boolean): Command {
+  const cmd = new Command(commandName)
+    .description(TOOL_SUBCOMMAND[tool].summary)
+    .helpOption(false)
+    .allowUnknownOption()
+    .allowExcessArguments()
+    .argument('[args...]')
+    .action(() => notImplemented(tool, asSubcommand));
+  return configure(cmd, tool, io);
+}
+
+export function buildProgram(io: Io): Command {
+  const program = configure(new Command('cfsboot'), 'cfsboot', io)
+    .description('composefs boot helper: verify a composefs repository and image with fs-verity and mount the root')
+    .version(VERSION, '-V, --version', 'print the version')
+    .showHelpAfterError('(run with --help for usage)');
+  program.addCommand(configure(verityCommand(io), 'cfsboot verity', io));
+  for (const tool of DROP_IN_TOOLS) program.addCommand(dropIn(tool, TOOL_SUBCOMMAND[tool].name, io, true));
+  for (const c of program.commands) for (const s of c.commands) configure(s, `cfsboot ${c.name()} ${s.name()}`, io);
+  return program;
+}
+
+/** Runs the program; returns the exit status. Every failure is one line on stderr. */
+export async function runProgram(program: Command, args: string[], io: Io, label: string): Promise<number> {
+  try {
+    await program.parseAsync(args, { from: 'user' });
+    return 0;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return 0;
+      return e.exitCode === 0 ? 0 : EXIT_USAGE;
+    }
+    if (e instanceof CliError) {
+      io.err(`${label}: ${e.message}`);
+      return e.exitCode;
+    }
+    const err = e as Error;
+    io.err(`${label}: ${err?.message ?? String(e)}`);
+    return 1;
+  }
+}
+
+/** Entry for a drop-in name (argv without the program name). */
+export async function runDropIn(tool: DropInTool, args: string[], io: Io): Promise<number> {
+  const cmd = dropIn(tool, tool, io, false);
+  return runProgram(cmd, args, io, tool);
+}
