@@ -30,6 +30,16 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
   npm ci --no-audit --no-fund --loglevel=error
 fi
 
+# C composefs 1.0.8 reference tools (mkcomposefs, composefs-info) for differential tests and
+# benchmarks: built from Debian's source package by the shared script beside this repository.
+C_TOOLS_SCRIPT=${CFSBOOT_C_TOOLS_SCRIPT:-../shared/tools/install-composefs-c.sh}
+if [ -f "$C_TOOLS_SCRIPT" ]; then
+  echo "setup: C composefs reference tools"
+  bash "$C_TOOLS_SCRIPT" /usr/local
+elif ! command -v mkcomposefs >/dev/null; then
+  echo "setup: warning: $C_TOOLS_SCRIPT not found and no mkcomposefs installed; differential tests will be skipped" >&2
+fi
+
 if [ "${CFSBOOT_SKIP_QEMU_ASSETS:-0}" != 1 ]; then
   echo "setup: QEMU assets"
   bash qemu-tests/fetch-assets.sh
