@@ -32,14 +32,17 @@ static Napi::Value FsOpen(const Napi::CallbackInfo &info) {
   return Napi::Number::New(info.Env(), fd);
 }
 
-// fspick(dirfd, path, flags = 0) -> fd
-static Napi::Value FsPick(const Napi::CallbackInfo &info) {
+// Shared shape of fspick and open_tree: (dirfd, path, flags = 0) -> fd.
+static Napi::Value DirfdPathFlagsToFd(const Napi::CallbackInfo &info,
+                                      const char *name,
+                                      int (*call)(int, const char *,
+                                                  unsigned)) {
   int dirfd = ArgInt(info, 0, "dirfd");
   std::string path = ArgPath(info, 1, "path");
   unsigned flags = ArgUint(info, 2, "flags", 0);
-  int fd = ::fspick(dirfd, path.c_str(), flags);
+  int fd = call(dirfd, path.c_str(), flags);
   if (fd < 0) {
-    SysCall c{"fspick",
+    SysCall c{name,
               FdArg("dirfd", dirfd) + ", " + Quote(path) + ", " +
                   FlagsArg("flags", flags),
               path, std::nullopt, std::nullopt};
@@ -47,6 +50,13 @@ static Napi::Value FsPick(const Napi::CallbackInfo &info) {
     ThrowErrno(info.Env(), errno, c);
   }
   return Napi::Number::New(info.Env(), fd);
+}
+
+// fspick(dirfd, path, flags = 0) -> fd
+static Napi::Value FsPick(const Napi::CallbackInfo &info) {
+  return DirfdPathFlagsToFd(info, "fspick", [](int d, const char *p, unsigned f) {
+    return ::fspick(d, p, f);
+  });
 }
 
 static const char *FsconfigCmdName(unsigned cmd) {
@@ -142,19 +152,9 @@ static Napi::Value MoveMount(const Napi::CallbackInfo &info) {
 
 // openTree(dirfd, path, flags = 0) -> fd
 static Napi::Value OpenTree(const Napi::CallbackInfo &info) {
-  int dirfd = ArgInt(info, 0, "dirfd");
-  std::string path = ArgPath(info, 1, "path");
-  unsigned flags = ArgUint(info, 2, "flags", 0);
-  int fd = ::open_tree(dirfd, path.c_str(), flags);
-  if (fd < 0) {
-    SysCall c{"open_tree",
-              FdArg("dirfd", dirfd) + ", " + Quote(path) + ", " +
-                  FlagsArg("flags", flags),
-              path, std::nullopt, std::nullopt};
-    SetDirfd(c, dirfd);
-    ThrowErrno(info.Env(), errno, c);
-  }
-  return Napi::Number::New(info.Env(), fd);
+  return DirfdPathFlagsToFd(info, "open_tree", [](int d, const char *p, unsigned f) {
+    return ::open_tree(d, p, f);
+  });
 }
 
 // mountSetattr(dirfd, path, flags, { attrSet, attrClr, propagation, usernsFd })
