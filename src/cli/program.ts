@@ -5,6 +5,7 @@ import type { Io } from './io.js';
 import { DROP_IN_TOOLS, type DropInTool } from './multicall.js';
 import { notImplemented } from './not-implemented.js';
 import { verityCommand } from './verity.js';
+import { mkcomposefsCommand } from './mkcomposefs.js';
 import { VERSION } from '../version.js';
 
 const TOOL_SUBCOMMAND: Record<DropInTool, { name: string; summary: string }> = {
@@ -25,6 +26,7 @@ function configure(cmd: Command, name: string, io: Io): Command {
 }
 
 function dropIn(tool: DropInTool, commandName: string, io: Io, asSubcommand: boolean): Command {
+  if (tool === 'mkcomposefs') return configure(mkcomposefsCommand(commandName, io), asSubcommand ? `cfsboot ${commandName}` : tool, io);
   const cmd = new Command(commandName)
     .description(TOOL_SUBCOMMAND[tool].summary)
     .helpOption(false)

@@ -41,13 +41,15 @@
  *      - regular: CONTENT only if non-empty; PAYLOAD and DIGEST only for an external file
  *        (size > 0, no CONTENT), and PAYLOAD only if non-empty;
  *      - symlink: PAYLOAD is the target, SIZE := target length; no CONTENT/DIGEST;
- *      - chr/blk: RDEV kept (u64; an EROFS writer truncates it to u32); SIZE := 0;
- *      - fifo/socket: SIZE := 0;
+ *      - chr/blk: RDEV kept (u64; an EROFS writer truncates it to u32); SIZE kept (C stores
+ *        no data for them, but a SIZE above 2^32-1 makes it pick the 64-byte inode);
+ *      - fifo/socket: SIZE kept, as for devices;
  *      - directory: SIZE and NLINK kept as given (image writers compute their own);
  *      - RDEV := 0 for everything but chr/blk; PAYLOAD/CONTENT/DIGEST dropped where not listed.
  *    C ignores the same fields when it writes the image, so no image changes.
  *  * Hardlink lines: only PATH, MODE and PAYLOAD are read (all other fields, even invalid
- *    escapes or numbers, are ignored, as in C). The entry becomes the target Node itself.
+ *    escapes or numbers, are ignored, as in C). The entry becomes the target Node itself, and
+ *    the target's `owner` records its own (non-`@`) entry, where C lays the inode out.
  *    Targets are resolved after the whole input, may come later, and chains are followed.
  *    Target paths are looked up literally: repeated `/` collapse, `.`/`..` are not special.
  *  * Xattr values of up to 256 (escaped) bytes are interned: nodes with equal values may share
@@ -543,13 +545,12 @@ export class DumpfileParser {
         break;
       case S_IFCHR:
       case S_IFBLK:
-        size = 0n;
+        // SIZE is kept: C stores no data but picks the 64-byte inode for a size above 2^32-1.
         payload = undefined;
         content = undefined;
         digest = undefined;
         break;
-      default: // fifo, socket
-        size = 0n;
+      default: // fifo, socket (SIZE kept, as for devices)
         rdev = 0n;
         payload = undefined;
         content = undefined;
@@ -564,6 +565,14 @@ export class DumpfileParser {
 
     if (parent === undefined) this.root = node;
     else parent.children!.set(name, node);
+  }
+
+  /** The (parent, name) entry a resolved hardlink target path names: the inode's own line. */
+  private ownerEntry(root: Node, target: string): { parent: Node; name: ByteString } {
+    const comps = target.split('/').filter((c) => c !== '');
+    const name = comps.pop()!;
+    const parent = this.lookupTarget(root, comps.join('/'))!;
+    return { parent, name };
   }
 
   /** Looks a hardlink target up from the root (components split on `/`, empty ones skipped). */
@@ -609,6 +618,7 @@ export class DumpfileParser {
         throw new DumpfileError(link.line, `Hardlinks to directories are not supported: ${link.path} -> ${link.target}`);
       }
       for (const l of chain) l.resolved = final;
+      if (final.owner === undefined) final.owner = this.ownerEntry(root, chain[chain.length - 1]!.target);
     }
     for (const link of this.links) link.parent.children!.set(link.name, link.resolved!);
     this.placeholders.clear();

@@ -9,7 +9,8 @@
  * `memcmp` on the bytes. Convert with `Buffer.from(s, 'latin1')` / `buf.toString('latin1')`.
  *
  * Hard links are shared objects: the same `Node` reached through several directory entries.
- * Writers detect them by identity (the first entry in their walk order owns the inode).
+ * Writers detect them by identity; `owner` says which entry owns the inode.
+ * Values (content, digest, xattr values) may be shared between nodes: treat them as immutable.
  */
 
 /** A string whose code units are bytes (0–255); see the module comment. */
@@ -58,6 +59,12 @@ export interface Node {
   xattrs: Map<ByteString, Buffer>;
   /** Directory entries, name (byte string) → node; present iff this is a directory. */
   children?: Map<ByteString, Node>;
+  /**
+   * Only for a node reached through several entries (hard links): the entry that owns the inode,
+   * i.e. where C mkcomposefs lays it out (a dumpfile's line without `@`). When unset, writers
+   * take the first entry of a depth-first, name-ordered walk (what composefs-info dump writes).
+   */
+  owner?: { parent: Node; name: ByteString };
 }
 
 export function fileKind(mode: number): FileKind | undefined {

@@ -12,7 +12,7 @@
  *    < 2^47 (far from the §6.8 huge chunk-map quirk).
  *
  * The trees are "parse-normalized": exactly what `parseDumpfile` returns for their dumpfile (see
- * the top of src/dumpfile/parse.ts: symlink size = target length, devices/fifos/sockets size 0,
+ * the top of src/dumpfile/parse.ts: symlink size = target length, devices/fifos/sockets keep SIZE,
  * payload/digest only on external files, …). Hard links are shared Node objects.
  *
  * The dumpfile text is produced by an independent serializer here (not src/dumpfile/write.ts),
@@ -436,7 +436,7 @@ export interface SerializeStyle {
   linkJunk: boolean;
   dupXattr: boolean;
   finalNewline: boolean;
-  /** SIZE written on symlink/device/fifo/socket lines (the parser overrides it); undefined = real. */
+  /** SIZE written on symlink lines (the parser overrides it with the target length); undefined = real. */
   fakeSize: bigint | undefined;
 }
 
@@ -553,7 +553,7 @@ export function serializeTree(root: Node, style: SerializeStyle = CANONICAL_STYL
       lines.push(`${pathText(path)} x @${style.modePrefix}${node.mode.toString(8)} x x x x y ${esc(orig, 'payload', style)} \\q - junk`);
       continue;
     }
-    const sizeOut = type === S_IFREG || type === S_IFDIR ? node.size : (style.fakeSize ?? node.size);
+    const sizeOut = type === S_IFLNK ? (style.fakeSize ?? node.size) : node.size;
     const payload = isLink ? esc(orig, 'payload', style) : node.payload === undefined ? '-' : esc(node.payload, 'payload', style);
     // A content written on a symlink/device/... must then match the fake SIZE; keep `-`.
     const content = node.content === undefined || node.content.length === 0 ? '-' : esc(node.content, 'content', style);

@@ -132,9 +132,9 @@ describe('accepted input and stored semantics', () => {
     const sym = child(root, 'sym');
     expect([sym.size, sym.payload, sym.content, sym.digest, sym.rdev]).toEqual([6n, 'target', undefined, undefined, 0n]);
     const chr = child(root, 'chr');
-    expect([chr.size, chr.rdev, chr.payload, chr.digest]).toEqual([0n, 259n, undefined, undefined]);
+    expect([chr.size, chr.rdev, chr.payload, chr.digest]).toEqual([9n, 259n, undefined, undefined]); // SIZE kept (inode size choice)
     const fifo = child(root, 'fifo');
-    expect([fifo.size, fifo.rdev, fifo.content]).toEqual([0n, 0n, undefined]);
+    expect([fifo.size, fifo.rdev, fifo.content]).toEqual([2n, 0n, undefined]);
     expect(child(root, 'sock').size).toBe(0n);
     const inline = child(root, 'inline');
     expect([inline.content?.toString(), inline.payload, inline.digest]).toEqual(['abc', undefined, undefined]);
