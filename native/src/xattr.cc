@@ -27,6 +27,8 @@ static bool QueryLoop(F call, std::vector<char> &out) {
   }
 }
 
+// Names come back as latin1 "byte strings" (one UTF-16 code unit per byte), so that names that
+// are not valid UTF-8 survive the round trip (pass them back as Buffer.from(name, 'latin1')).
 static Napi::Array SplitNames(Napi::Env env, const std::vector<char> &buf) {
   Napi::Array names = Napi::Array::New(env);
   uint32_t n = 0;
@@ -34,7 +36,12 @@ static Napi::Array SplitNames(Napi::Env env, const std::vector<char> &buf) {
   for (size_t i = 0; i < buf.size(); ++i) {
     if (buf[i] != '\0') continue;
     if (i > start) {
-      names.Set(n++, Napi::String::New(env, buf.data() + start, i - start));
+      napi_value name;
+      NAPI_THROW_IF_FAILED(env,
+                           napi_create_string_latin1(env, buf.data() + start,
+                                                     i - start, &name),
+                           Napi::Array());
+      names.Set(n++, Napi::Value(env, name));
     }
     start = i + 1;
   }

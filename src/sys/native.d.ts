@@ -249,6 +249,7 @@ export interface NativeAddon {
   statx(dirfd: number, path: NativePath, flags?: number, mask?: number): NativeStatx;
 
   // --- xattrs (native/src/xattr.cc); l* variants never follow symlinks ---
+  /** Names as latin1 byte strings (one code unit per byte). */
   llistxattr(path: NativePath): string[];
   flistxattr(fd: number): string[];
   lgetxattr(path: NativePath, name: NativePath): Buffer;

@@ -380,17 +380,13 @@ function readXattrs(node: Node, bytes: SysPath, path: ByteString, mode: number):
   }
   for (const name of names) {
     if (mode === 2 && !name.startsWith('user.')) continue;
-    if (name.includes('\uFFFD')) {
-      // The addon returns names decoded as UTF-8; a name that is not valid UTF-8 cannot be read back.
-      throw new ScanError(show(path), 'EILSEQ', `xattr name ${JSON.stringify(name)} is not valid UTF-8 (not supported)`);
-    }
     let value: Buffer;
     try {
       value = lgetxattr(bytes, name);
     } catch (e) {
       throw wrap(e, path);
     }
-    node.xattrs.set(Buffer.from(name, 'utf8').toString('latin1'), value);
+    node.xattrs.set(name, value); // names are byte strings already
   }
 }
 
