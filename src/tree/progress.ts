@@ -1,13 +1,11 @@
 /**
- * A one-line progress display on stderr for long operations (directory scans).
+ * A progress bar on stderr for long operations (directory scans), drawn by cli-progress.
  *
  * It writes nothing at all unless the stream is a TTY, and nothing before `delayMs` (default 1 s)
- * has passed, so short runs and redirected output stay clean. The line is redrawn at most every
- * `intervalMs` and erased by `finish()`.
- *
- * The interface is deliberately small (`update(done, total)`, `finish()`), so a progress-bar
- * library can replace the rendering without touching callers.
+ * has passed, so short runs and redirected output stay clean. The bar is redrawn at most every
+ * `intervalMs` and cleared by `finish()`.
  */
+import { SingleBar } from 'cli-progress';
 
 export interface ProgressStream {
   isTTY?: boolean;
@@ -31,7 +29,7 @@ export interface ProgressOptions {
 
 export interface Progress {
   update(done: number, total: number): void;
-  /** Erases the line if one was drawn. Further updates are ignored. */
+  /** Clears the bar if one was drawn. Further updates are ignored. */
   finish(): void;
   /** Whether anything has been written. */
   readonly shown: boolean;
@@ -42,34 +40,45 @@ export function createProgress(opts: ProgressOptions = {}): Progress {
   const now = opts.now ?? Date.now;
   const delay = opts.delayMs ?? 1000;
   const interval = opts.intervalMs ?? 100;
-  const label = opts.label ?? 'scanning';
-  const unit = opts.unit ?? 'entries';
   const start = now();
-  let last = -Infinity;
-  let shown = false;
-  let finished = false;
   const tty = stream.isTTY === true;
+  let last = -Infinity;
+  let bar: SingleBar | undefined;
+  let finished = false;
 
   return {
     get shown() {
-      return shown;
+      return bar !== undefined;
     },
     update(done: number, total: number): void {
       if (!tty || finished) return;
       const t = now();
       if (t - start < delay || t - last < interval) return;
       last = t;
-      const pct = total > 0 ? Math.min(100, Math.floor((done * 100) / total)) : 0;
-      let line = `${label}: ${done}/${total} ${unit} (${pct}%)`;
-      const cols = stream.columns;
-      if (cols !== undefined && cols > 1 && line.length >= cols) line = line.slice(0, cols - 1);
-      stream.write(`\r\x1b[K${line}`);
-      shown = true;
+      if (bar === undefined) {
+        bar = new SingleBar({
+          stream: stream as unknown as NodeJS.WriteStream,
+          format: `${opts.label ?? 'scanning'} [{bar}] {percentage}% | {value}/{total} ${opts.unit ?? 'entries'}`,
+          barsize: 30,
+          hideCursor: null,
+          clearOnComplete: true,
+          linewrap: false,
+          fps: 1000 / interval,
+          noTTYOutput: false,
+          // redraws are driven by our own throttle above, never by a timer
+          synchronousUpdate: false,
+        });
+        bar.start(total, done);
+      } else {
+        bar.setTotal(total);
+        bar.update(done);
+      }
+      bar.render();
     },
     finish(): void {
       if (finished) return;
       finished = true;
-      if (shown) stream.write('\r\x1b[K');
+      bar?.stop();
     },
   };
 }

