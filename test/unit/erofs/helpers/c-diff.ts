@@ -6,11 +6,10 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import type { ByteString, Node } from '../../../../src/tree/node.js';
+import type { Node } from '../../../../src/tree/node.js';
 import { planImageV1, emitPlannedImageV1, type WriteV1Options } from '../../../../src/erofs/v1/index.js';
 import { describeOffset } from '../../../../src/erofs/v1/describe.js';
-import { miniParseDumpfile } from './mini-dumpfile.js';
+import { parseDumpfile } from '../../../../src/dumpfile/index.js';
 
 export const MKCOMPOSEFS = process.env.MKCOMPOSEFS ?? '/usr/local/bin/mkcomposefs';
 export const HAVE_C = (() => {
@@ -59,64 +58,9 @@ export function cDigest(dump: Buffer | string, flags: readonly string[] = []): s
   }
 }
 
-type ParseFn = (data: Buffer | string) => Node;
-let realParser: ParseFn | null | undefined;
-
-/** The project's dumpfile parser if it exists yet, else null. */
-export async function loadDumpfileParser(): Promise<ParseFn | null> {
-  if (realParser !== undefined) return realParser;
-  const file = fileURLToPath(new URL('../../../../src/dumpfile/index.ts', import.meta.url));
-  realParser = null;
-  if (fs.existsSync(file)) {
-    try {
-      const mod = (await import(/* @vite-ignore */ file)) as { parseDumpfile?: ParseFn };
-      if (typeof mod.parseDumpfile === 'function') realParser = mod.parseDumpfile;
-    } catch {
-      realParser = null;
-    }
-  }
-  return realParser;
-}
-
-function unescapePath(s: string): ByteString {
-  return s.replace(/\\(x[0-9a-fA-F]{2}|.)/g, (_m, e: string) =>
-    e[0] === 'x' ? String.fromCharCode(parseInt(e.slice(1), 16)) : e === 'n' ? '\n' : e === 'r' ? '\r' : e === 't' ? '\t' : e);
-}
-
-/**
- * The owning entry of each hard-linked node: the dumpfile line WITHOUT `@` (what C lays out),
- * found by path in `root` (whatever parser built it).
- */
-export function ownersFromDumpfile(root: Node, dump: Buffer | string): Map<Node, { parent: Node; name: ByteString }> {
-  const text = typeof dump === 'string' ? dump : dump.toString('latin1'); // strings are byte strings
-  const owners = new Map<Node, { parent: Node; name: ByteString }>();
-  for (const line of text.split('\n')) {
-    if (line.length === 0) continue;
-    const sp1 = line.indexOf(' ');
-    const sp2 = line.indexOf(' ', sp1 + 1);
-    if (line[sp2 + 1] === '@') continue;
-    const comps = unescapePath(line.slice(0, sp1)).split('/').filter((c) => c.length > 0);
-    if (comps.length === 0) continue;
-    let parent = root;
-    let ok = true;
-    for (const c of comps.slice(0, -1)) {
-      const next = parent.children?.get(c);
-      if (next === undefined) {
-        ok = false;
-        break;
-      }
-      parent = next;
-    }
-    const name = comps[comps.length - 1]!;
-    const node = ok ? parent.children?.get(name) : undefined;
-    if (node !== undefined) owners.set(node, { parent, name });
-  }
-  return owners;
-}
-
-export async function parseForTest(dump: Buffer | string, parser: 'project' | 'mini' = 'project'): Promise<Node> {
-  const p = parser === 'mini' ? null : await loadDumpfileParser();
-  return p !== null ? p(dump) : miniParseDumpfile(dump).root;
+/** Parses a dumpfile with the project's parser (which records each hard link's owning entry). */
+export async function parseForTest(dump: Buffer | string): Promise<Node> {
+  return parseDumpfile(dump);
 }
 
 /** mkcomposefs flags equivalent to writer options. */
@@ -146,20 +90,18 @@ export type DiffOutcome =
 
 /**
  * Writes `dump` with C (flags from `opts`) and with our writer (`writerOpts`, default `opts`) and
- * compares. The hard-link owners are taken from the dumpfile.
+ * compares. The hard-link owners come from the dumpfile (the parser sets `node.owner`).
  */
 export async function compareWithC(
   dump: Buffer | string,
   opts: WriteV1Options = {},
   writerOpts?: WriteV1Options,
-  parser: 'project' | 'mini' = 'project',
 ): Promise<DiffOutcome> {
   const c = runC(dump, flagsFor(opts));
-  const root = await parseForTest(dump, parser);
-  const owners = ownersFromDumpfile(root, dump);
+  const root = await parseForTest(dump);
   let plan: ReturnType<typeof planImageV1>;
   try {
-    plan = planImageV1(root, { ...(writerOpts ?? opts), hardlinkOwner: (n) => owners.get(n) });
+    plan = planImageV1(root, writerOpts ?? opts);
   } catch (err) {
     if (!c.ok) return { status: 'both-failed', error: c.error, ours: String(err) };
     return { status: 'differ', message: `C wrote an image but we threw: ${String(err)}` };
