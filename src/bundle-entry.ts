@@ -8,6 +8,15 @@ import { main } from './main.js';
 
 // esbuild's `binary` loader turns the .node file into its bytes; `require` keeps the decoding lazy.
 setEmbeddedAddon(() => require('../native/build/Release/cfsboot.node') as Uint8Array);
+
+// A reader that goes away early (`… | head`) ends us quietly, as SIGPIPE ends a C tool; Node
+// ignores SIGPIPE, so exit with the status a shell reports for it (128 + 13).
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(141);
+    throw e;
+  });
+}
 main(process.argv.slice(2), process.argv0, process.argv[1]).then(
   (code) => {
     process.exitCode = code;

@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -113,5 +113,21 @@ describe.skipIf(!exeExists)('the single executable', () => {
       expect(r.status).toBe(1);
       expect(r.stderr).toMatch(new RegExp(`^cfsboot: measure ${f}: .* \\((ENODATA|ENOTTY|EOPNOTSUPP)\\)\\n$`));
     });
+  });
+});
+
+describe.skipIf(!exeExists)('output to a closed pipe', () => {
+  it('ends quietly with status 141 (as SIGPIPE would), no stack trace', () => {
+    const big = randomFile(dir, 'pipe-src', 1, 1);
+    const files = Array.from({ length: 3000 }, () => big);
+    const r = spawnSync('sh', ['-c', `"${EXE}" verity digest "$@" | head -c 10 >/dev/null; echo "status:\${PIPESTATUS:-}"`, 'sh', ...files], {
+      encoding: 'utf8',
+    });
+    expect(r.stderr).toBe('');
+    const r2 = spawnSync('bash', ['-c', `"${EXE}" verity digest "$@" | head -c 10 >/dev/null; echo "\${PIPESTATUS[0]}"`, 'bash', ...files], {
+      encoding: 'utf8',
+    });
+    expect(r2.stderr).toBe('');
+    expect(r2.stdout.trim()).toBe('141');
   });
 });
