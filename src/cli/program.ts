@@ -5,7 +5,9 @@ import type { Io } from './io.js';
 import { DROP_IN_TOOLS, type DropInTool } from './multicall.js';
 import { notImplemented } from './not-implemented.js';
 import { verityCommand } from './verity.js';
+import { repoCommand } from './repo.js';
 import { mkcomposefsCommand } from './mkcomposefs.js';
+import { composefsInfoCommand } from './composefs-info.js';
 import { VERSION } from '../version.js';
 
 const TOOL_SUBCOMMAND: Record<DropInTool, { name: string; summary: string }> = {
@@ -27,6 +29,7 @@ function configure(cmd: Command, name: string, io: Io): Command {
 
 function dropIn(tool: DropInTool, commandName: string, io: Io, asSubcommand: boolean): Command {
   if (tool === 'mkcomposefs') return configure(mkcomposefsCommand(commandName, io), asSubcommand ? `cfsboot ${commandName}` : tool, io);
+  if (tool === 'composefs-info') return configure(composefsInfoCommand(commandName, io, asSubcommand), asSubcommand ? `cfsboot ${commandName}` : tool, io);
   const cmd = new Command(commandName)
     .description(TOOL_SUBCOMMAND[tool].summary)
     .helpOption(false)
@@ -43,6 +46,7 @@ export function buildProgram(io: Io): Command {
     .version(VERSION, '-V, --version', 'print the version')
     .showHelpAfterError('(run with --help for usage)');
   program.addCommand(configure(verityCommand(io), 'cfsboot verity', io));
+  program.addCommand(configure(repoCommand(io), 'cfsboot repo', io));
   for (const tool of DROP_IN_TOOLS) program.addCommand(dropIn(tool, TOOL_SUBCOMMAND[tool].name, io, true));
   for (const c of program.commands) for (const s of c.commands) configure(s, `cfsboot ${c.name()} ${s.name()}`, io);
   return program;

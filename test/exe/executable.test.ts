@@ -59,7 +59,7 @@ describe.skipIf(!exeExists)('the single executable', () => {
   });
 
   describe('multi-call names', () => {
-    for (const name of ['composefs-setup-root', 'composefs-info', 'mount.composefs']) {
+    for (const name of ['composefs-setup-root', 'mount.composefs']) {
       it(`${name} says it is not implemented yet, status 2`, () => {
         const link = path.join(dir, name);
         fs.rmSync(link, { force: true });
@@ -69,10 +69,18 @@ describe.skipIf(!exeExists)('the single executable', () => {
         expect(r.stderr).toBe(`${name}: not implemented yet in this version of cfsboot\n`);
       });
     }
-    it('`cfsboot composefs-info` as a subcommand says the same, naming the tool', () => {
-      const r = runExe(['composefs-info', 'dump', 'x']);
-      expect(r.status).toBe(2);
-      expect(r.stderr).toBe('cfsboot: composefs-info: not implemented yet in this version of cfsboot\n');
+    it('composefs-info (implemented) rejects an unknown option as C does: status 1, usage', () => {
+      const link = path.join(dir, 'composefs-info');
+      fs.rmSync(link, { force: true });
+      fs.symlinkSync(EXE, link);
+      const r = runExe(['--some-flag', 'x'], { exe: link });
+      expect(r.status).toBe(1);
+      expect(r.stderr.split('\n')[0]).toBe("composefs-info: unrecognized option '--some-flag'");
+    });
+    it('`cfsboot composefs-info` as a subcommand names the tool in its errors', () => {
+      const r = runExe(['composefs-info', 'dump', path.join(dir, 'no-such-image')]);
+      expect(r.status).toBe(1);
+      expect(r.stderr).toBe(`cfsboot: composefs-info: Failed to open '${path.join(dir, 'no-such-image')}': No such file or directory\n`);
     });
   });
 
