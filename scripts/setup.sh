@@ -10,7 +10,7 @@ export DEBIAN_FRONTEND=noninteractive
 # mkfs.ext4, cpio, zstd, xz, kmod's modinfo), benchmarks (hyperfine), QEMU 10's libraries.
 APT_PACKAGES=(
   ca-certificates g++ make python3 binutils
-  fsverity erofs-utils e2fsprogs util-linux cpio zstd xz-utils kmod gzip
+  fsverity erofs-utils e2fsprogs util-linux cpio zstd xz-utils kmod gzip attr debootstrap
   hyperfine
   $(cat qemu-tests/host-packages.txt 2>/dev/null | grep -v '^#' || true)
 )

@@ -104,14 +104,18 @@ async function run(source: string | undefined, image: string | undefined, opts: 
   }
   if ((minVersion ?? 0) > 1 || (maxVersion ?? 0) > 1) throw new CliError('cannot write file: Invalid argument (format versions above 1 do not exist)');
   if (image === '-' && process.stdout.isTTY) throw new CliError('stdout is a tty.  Refusing to use it');
-  if (opts.format === 'v2') throw new CliError('--format v2: the V2 writer is not implemented yet in this version of cfsboot');
+  if (opts.format === 'v2' && (minVersion !== undefined || maxVersion !== undefined)) {
+    throw new CliError('--format v2: --min-version/--max-version select V1 format versions and cannot be combined with v2');
+  }
 
   const root = await loadTree(source!, opts, threads);
-  const { writeImageV1, imageDigestHex } = await import('../erofs/index.js');
+  const { writeImageV1, writeImageV2, imageDigestHex } = await import('../erofs/index.js');
   let bytes: Buffer;
   try {
     // C ignores --use-epoch for a dumpfile source: its mtimes are taken literally.
-    bytes = writeImageV1(root, { useEpoch: opts.useEpoch && !opts.fromFile, minVersion, maxVersion });
+    const useEpoch = opts.useEpoch && !opts.fromFile;
+    // --format v2: the composefs-rs native layout (erofs.md §13), header composefs_version 2
+    bytes = opts.format === 'v2' ? writeImageV2(root, { useEpoch }) : writeImageV1(root, { useEpoch, minVersion, maxVersion });
   } catch (e) {
     throw new CliError(`cannot write image: ${(e as Error).message}`);
   }

@@ -576,3 +576,25 @@ export function encodeMetacopy(digest: Uint8Array | undefined): Buffer {
   v.set(digest, METACOPY_HEADER_SIZE);
   return v;
 }
+
+// ---------------------------------------------------------------------------------------------
+// composefs-rs native V2 layout (§13): the few values that differ from V1
+
+/** Header `composefs_version` of a composefs-rs V2 image. */
+export const COMPOSEFS_VERSION_V2 = 2;
+/** V2 writes every external file as ONE chunk of 2^(12+31) bytes: i_u is always 31. */
+export const V2_CHUNK_FORMAT = CHUNK_FORMAT_BLKBITS_MASK;
+
+/** Writer table of composefs-rs V2: the C table plus `lustre.` (index 5); prefixes never overlap. */
+export const XATTR_WRITER_PREFIXES_V2: ReadonlyArray<readonly [index: number, prefix: string]> = [
+  ...XATTR_WRITER_PREFIXES,
+  [XATTR_INDEX_LUSTRE, 'lustre.'],
+];
+
+/** Splits a full xattr name into (prefix index, suffix) using the composefs-rs V2 table. */
+export function splitXattrNameV2(key: string): { index: number; suffix: string } {
+  for (const [index, prefix] of XATTR_WRITER_PREFIXES_V2) {
+    if (key.startsWith(prefix)) return { index, suffix: key.slice(prefix.length) };
+  }
+  return { index: XATTR_INDEX_NONE, suffix: key };
+}

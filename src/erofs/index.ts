@@ -10,3 +10,4 @@ export { describeOffset, inodePaths } from './v1/describe.js';
 export { imageDigest, imageDigestHex, printDigestLine } from './digest.js';
 export { xxh32 } from './xxh32.js';
 export * as format from './format.js';
+export { writeImageV2, planImageV2, V2Error, type WriteV2Options, type ImagePlanV2 } from './v2/index.js';
