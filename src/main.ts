@@ -6,5 +6,5 @@ import { buildProgram, runDropIn, runProgram } from './cli/program.js';
 export async function main(args: string[], argv0: string, script: string | undefined, io: Io = processIo): Promise<number> {
   const tool = invokedTool(argv0, script);
   if (tool !== undefined) return runDropIn(tool, args, io);
-  return runProgram(buildProgram(io), args, io, 'cfsboot');
+  return runProgram(buildProgram(io, args), args, io, 'cfsboot');
 }

@@ -1,7 +1,7 @@
 /** The `cfsboot` command tree. */
 import { Command, CommanderError } from 'commander';
 import { CliError, EXIT_USAGE } from './errors.js';
-import type { Io } from './io.js';
+import { writeFd, type Io } from './io.js';
 import { DROP_IN_TOOLS, type DropInTool } from './multicall.js';
 import { notImplemented } from './not-implemented.js';
 import { verityCommand } from './verity.js';
@@ -21,8 +21,8 @@ function configure(cmd: Command, name: string, io: Io): Command {
   return cmd
     .exitOverride()
     .configureOutput({
-      writeOut: (s) => process.stdout.write(s),
-      writeErr: (s) => process.stderr.write(s),
+      writeOut: (s) => writeFd(1, s),
+      writeErr: (s) => writeFd(2, s),
       outputError: (s) => io.err(`${name}: ${s.replace(/^error: /, '').trimEnd()}`),
     });
 }
@@ -40,14 +40,29 @@ function dropIn(tool: DropInTool, commandName: string, io: Io, asSubcommand: boo
   return configure(cmd, tool, io);
 }
 
-export function buildProgram(io: Io): Command {
+/** The subcommands, by name, each built only when needed. */
+function subcommands(io: Io): Array<[string, () => Command]> {
+  return [
+    ['verity', () => configure(verityCommand(io), 'cfsboot verity', io)],
+    ['repo', () => configure(repoCommand(io), 'cfsboot repo', io)],
+    ...DROP_IN_TOOLS.map((tool): [string, () => Command] => [TOOL_SUBCOMMAND[tool].name, () => dropIn(tool, TOOL_SUBCOMMAND[tool].name, io, true)]),
+  ];
+}
+
+/**
+ * The `cfsboot` command tree. With `args`, only what they can reach is built: the named
+ * subcommand, or none for `--version` (building every command's options costs a few ms of start).
+ */
+export function buildProgram(io: Io, args?: readonly string[]): Command {
   const program = configure(new Command('cfsboot'), 'cfsboot', io)
     .description('composefs boot helper: verify a composefs repository and image with fs-verity and mount the root')
     .version(VERSION, '-V, --version', 'print the version')
     .showHelpAfterError('(run with --help for usage)');
-  program.addCommand(configure(verityCommand(io), 'cfsboot verity', io));
-  program.addCommand(configure(repoCommand(io), 'cfsboot repo', io));
-  for (const tool of DROP_IN_TOOLS) program.addCommand(dropIn(tool, TOOL_SUBCOMMAND[tool].name, io, true));
+  const all = subcommands(io);
+  const first = args?.[0];
+  const wanted =
+    first === '-V' || first === '--version' ? [] : all.filter(([name]) => name === first).length > 0 ? all.filter(([name]) => name === first) : all;
+  for (const [, build] of wanted) program.addCommand(build());
   for (const c of program.commands) for (const s of c.commands) configure(s, `cfsboot ${c.name()} ${s.name()}`, io);
   return program;
 }

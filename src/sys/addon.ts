@@ -10,12 +10,14 @@
  * The addon is loaded lazily on first use and cached.
  */
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import type { NativeAddon } from './native';
 
 const RELATIVE_ADDON = path.join('native', 'build', 'Release', 'cfsboot.node');
 const EMBED_DIRS = ['/run', '/dev/shm', '/tmp'];
+
+/** node:os, loaded only when the addon is (it is not needed for commands without syscalls). */
+const os = (): typeof import('node:os') => process.getBuiltinModule('node:os');
 
 let cached: NativeAddon | undefined;
 let embedded: Uint8Array | (() => Uint8Array) | undefined;
@@ -58,7 +60,7 @@ export function findAddonFile(): string {
 
 function dlopen(file: string): NativeAddon {
   const mod: { exports: Partial<NativeAddon> } = { exports: {} };
-  process.dlopen(mod, file, os.constants.dlopen.RTLD_NOW);
+  process.dlopen(mod, file, os().constants.dlopen.RTLD_NOW);
   if (typeof mod.exports.openat !== 'function' || typeof mod.exports.constants !== 'object') {
     throw new Error('the library does not look like the cfsboot addon');
   }
@@ -75,7 +77,7 @@ function loadFile(file: string): NativeAddon {
 
 function loadEmbedded(bytes: Uint8Array): NativeAddon {
   const reasons: string[] = [];
-  for (const base of [...new Set([...EMBED_DIRS, os.tmpdir()])]) {
+  for (const base of [...new Set([...EMBED_DIRS, os().tmpdir()])]) {
     let dir: string | undefined;
     try {
       dir = fs.mkdtempSync(path.join(base, '.cfsboot-addon-'));
