@@ -2,6 +2,7 @@
  * Per-inode sizes, compact/extended choice, placement with tail padding, and data block
  * assignment (erofs.md §4.6, §5.5–§5.7, §6.7, §6.8).
  */
+import { placeDataBlocks, roundUp } from '../placement.js';
 import { S_IFDIR, S_IFLNK, S_IFMT, S_IFREG, type Mtime } from '../../tree/node.js';
 import {
   BLOCK_BITS, BLOCK_SIZE, CHUNK_MAP_ENTRY_SIZE, DIRENT_SIZE, DIR_TAIL_MAX, INODES_START, INODE_COMPACT_SIZE,
@@ -62,7 +63,6 @@ export class LayoutError extends RangeError {
   }
 }
 
-const roundUp = (x: number, a: number): number => Math.ceil(x / a) * a;
 
 /** Splits sorted directory entries into full blocks and a tail (§5.5). */
 export function splitDirectory(names: ReadonlyArray<{ readonly name: string }>): { bounds: number[]; nBlocks: number; tailLen: number } {
@@ -189,15 +189,7 @@ export function computeLayout(inodes: readonly WNode[], minMtime: Mtime, xattrs:
     pos += h + tailLen;
   }
 
-  const inodesEnd = roundUp(pos, SLOT_SIZE);
-  const dataStart = roundUp(inodesEnd + xattrs.sharedSize, BLOCK_SIZE);
-  let cur = dataStart / BLOCK_SIZE;
-  for (const l of out) {
-    if (l.nBlocks > 0) {
-      l.blkaddr = cur;
-      cur += l.nBlocks;
-    }
-  }
-  if (cur > 0xffffffff) throw new LayoutError(`image of ${cur} blocks is too large`, 'EFBIG');
-  return { inodes: out, inodesEnd, dataStart, blocks: cur };
+  const placed = placeDataBlocks(out, pos, xattrs.sharedSize);
+  if (placed.blocks > 0xffffffff) throw new LayoutError(`image of ${placed.blocks} blocks is too large`, 'EFBIG');
+  return { inodes: out, ...placed };
 }

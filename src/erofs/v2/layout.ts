@@ -4,6 +4,7 @@
  * inline data fall in different blocks; then the shared xattr table; then, from the next block,
  * the full directory blocks in inode order. Only directories have data blocks in V2.
  */
+import { placeDataBlocks, roundUp } from '../placement.js';
 import {
   BLOCK_SIZE, CHUNK_MAP_ENTRY_SIZE, INODES_START, INODE_EXTENDED_SIZE, LAYOUT_CHUNK_BASED, LAYOUT_FLAT_INLINE,
   LAYOUT_FLAT_PLAIN, SLOT_SIZE, type DataLayout,
@@ -41,7 +42,6 @@ export interface V2Layout {
   readonly blocks: number;
 }
 
-const roundUp = (x: number, a: number): number => Math.ceil(x / a) * a;
 
 /**
  * The §13.3 rule: for a FLAT_INLINE inode at slot-aligned `pos` with `h` bytes of inode +
@@ -107,16 +107,8 @@ export function computeLayoutV2(inodes: readonly V2Inode[], xattrs: V2XattrPlan)
     out[i] = { layout, xattrSize, iSize, tailLen, nBlocks, dirBounds, offset: pos, moved, blkaddr: 0 };
     pos += h + tailLen;
   }
-  const inodesEnd = roundUp(pos, SLOT_SIZE);
-  const dataStart = roundUp(inodesEnd + xattrs.sharedSize, BLOCK_SIZE);
-  let cur = dataStart / BLOCK_SIZE;
-  for (const l of out) {
-    if (l.nBlocks > 0) {
-      l.blkaddr = cur;
-      cur += l.nBlocks;
-    }
-  }
-  if (cur > 0xffffffff) throw new V2Error(`image of ${cur} blocks is too large`, 'EFBIG');
+  const placed = placeDataBlocks(out, pos, xattrs.sharedSize);
+  if (placed.blocks > 0xffffffff) throw new V2Error(`image of ${placed.blocks} blocks is too large`, 'EFBIG');
   if (out[0]!.offset / SLOT_SIZE > 0xffff) throw new V2Error('root nid does not fit in 16 bits', 'EFBIG');
-  return { inodes: out, inodesEnd, dataStart, blocks: cur };
+  return { inodes: out, ...placed };
 }
