@@ -282,5 +282,88 @@ export function repoCommand(io: Io): Command {
       repo.close();
     });
 
+  const fsReadOptions = (c: Command, full: boolean): Command => {
+    c.argument('<path>', 'the path to the filesystem');
+    if (full) {
+      c.option('--bootable', 'transform the filesystem for boot (not implemented)');
+    }
+    c.option('--no-propagate-usr-to-root', "don't copy /usr metadata to root directory");
+    if (full) {
+      c.addOption(new Option('--xattrs <mode>', 'which extended attributes to keep').choices(['allowlist-only', 'keep-user-xattrs']).default('allowlist-only'));
+    }
+    return c;
+  };
+  interface FsOpts { bootable?: boolean; propagateUsrToRoot: boolean; xattrs?: 'allowlist-only' | 'keep-user-xattrs' }
+  const loadImport = async () => import('../repository/import.js');
+  const noBootable = (o: FsOpts): void => {
+    if (o.bootable === true) throw new CliError('--bootable is not implemented yet');
+  };
+  /** Hash for the repository-less commands: --hash, else an existing repository's, else sha512. */
+  const noRepoHash = async (g: GlobalOpts): Promise<'sha256' | 'sha512'> => {
+    if (g.hash !== undefined) return g.hash;
+    try {
+      const m = await loadRepo();
+      const repo = m.Repository.open(resolveRepoPath(g), {});
+      try {
+        return repo.hash as 'sha256' | 'sha512';
+      } finally {
+        repo.close();
+      }
+    } catch {
+      return 'sha512';
+    }
+  };
+  const wrapImport = (imp: Awaited<ReturnType<typeof loadImport>>, e: unknown): never => {
+    if (imp !== undefined && e instanceof imp.ImportError) throw new CliError(e.message);
+    const err = e as { code?: unknown; message?: unknown };
+    if (typeof err?.code === 'string' && typeof err.message === 'string') throw new CliError(err.message);
+    throw e;
+  };
+
+  fsReadOptions(cmd.command('create-image').description('import a directory tree as objects and commit its image(s)'), true)
+    .argument('[name]', "reference name for the image ('ref/<name>' elsewhere)")
+    .action(async (path: string, name: string | undefined, o: FsOpts, self: Command) => {
+      noBootable(o);
+      const imp = await loadImport();
+      const { m, repo } = await openRepo(self);
+      try {
+        const hex = await imp.createImage(repo, path, name, { propagateUsrToRoot: o.propagateUsrToRoot, ...(o.xattrs !== undefined ? { xattrs: o.xattrs } : {}) });
+        io.out(repo.toId(hex));
+      } catch (e) {
+        if (e instanceof m.RepositoryError || e instanceof m.MetadataError) wrap(m, e);
+        wrapImport(imp, e);
+      } finally {
+        repo.close();
+      }
+    });
+
+  fsReadOptions(cmd.command('compute-id').description('compute the image id of a directory tree (writes nothing)'), true)
+    .action(async (path: string, o: FsOpts, self: Command) => {
+      noBootable(o);
+      const g = globals(self);
+      const imp = await loadImport();
+      const hash = await noRepoHash(g);
+      try {
+        io.out(await imp.computeId(path, { hash, version: Number(g.erofsVersion ?? '1') as 0 | 1 | 2, propagateUsrToRoot: o.propagateUsrToRoot, ...(o.xattrs !== undefined ? { xattrs: o.xattrs } : {}) }));
+      } catch (e) {
+        wrapImport(imp, e);
+      }
+    });
+
+  fsReadOptions(cmd.command('compute-karg').description('print the composefs kernel argument for a directory tree (without the boot transform)'), false)
+    .action(async (path: string, o: FsOpts, self: Command) => {
+      const g = globals(self);
+      const imp = await loadImport();
+      const { toCmdlineArg } = await import('../cmdline/emit.js');
+      const hash = await noRepoHash(g);
+      const version = Number(g.erofsVersion ?? '1') as 0 | 1 | 2;
+      try {
+        const hex = await imp.computeId(path, { hash, version, propagateUsrToRoot: o.propagateUsrToRoot });
+        io.out(toCmdlineArg({ version, hash, hex, insecure: g.insecure === true }));
+      } catch (e) {
+        wrapImport(imp, e);
+      }
+    });
+
   return cmd;
 }

@@ -52,4 +52,10 @@ export interface WriteV1Options {
    * original). Return undefined to use the default for that node.
    */
   hardlinkOwner?: (node: Node) => { parent: Node; name: ByteString } | undefined;
+  /**
+   * Keep a 64-byte (sha512) fs-verity digest whole in `trusted.overlay.metacopy` (length 68,
+   * algorithm 2), as composefs-rs writes V0/V1 images of sha512 repositories. Default false: C
+   * mkcomposefs truncates every digest to 32 bytes.
+   */
+  fullDigests?: boolean;
 }

@@ -221,8 +221,10 @@ export function buildWorkingTree(root: Node, version: number, opts: WriteV1Optio
   for (const wn of w.values()) {
     const type = wn.mode & S_IFMT;
     if (type === S_IFREG && wn.size > 0n && wn.content === undefined) {
-      // C keeps a 32-byte (sha256) digest; a longer one is truncated exactly as C's hex decoding does.
-      set(wn, XATTR_METACOPY, encodeMetacopy(wn.digest === undefined ? undefined : wn.digest.subarray(0, 32)));
+      // C keeps a 32-byte (sha256) digest; a longer one is truncated exactly as C's hex decoding
+      // does, unless the caller asks for composefs-rs's behaviour (whole sha512 digests).
+      const digest = wn.digest === undefined ? undefined : opts.fullDigests ? wn.digest : wn.digest.subarray(0, 32);
+      set(wn, XATTR_METACOPY, encodeMetacopy(digest));
       if (wn.payload !== undefined && wn.payload.length > 0) {
         set(wn, XATTR_REDIRECT, Buffer.from('/' + wn.payload, 'latin1'));
       }

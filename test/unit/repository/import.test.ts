@@ -1,0 +1,138 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { Repository, fsck, fsckOk, formatConfig } from '../../../src/repository/index.js';
+import { computeId, createImage, readFilesystem } from '../../../src/repository/import.js';
+import { algorithmFor } from '../../../src/verity/algorithm.js';
+import { buildProgram, runProgram } from '../../../src/cli/program.js';
+
+async function run(...args: string[]): Promise<{ code: number; out: string[]; err: string[] }> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const io = { out: (l: string) => out.push(l), err: (l: string) => err.push(l) };
+  const code = await runProgram(buildProgram(io), args, io, 'cfsboot');
+  return { code, out, err };
+}
+
+const dirs: string[] = [];
+function tmp(): string {
+  const d = fs.mkdtempSync(path.join(os.tmpdir(), 'cfs-import-'));
+  dirs.push(d);
+  return d;
+}
+afterEach(() => {
+  for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
+});
+
+function makeTree(): string {
+  const root = path.join(tmp(), 'root');
+  fs.mkdirSync(path.join(root, 'usr/bin'), { recursive: true });
+  fs.mkdirSync(path.join(root, 'run/stuff'), { recursive: true });
+  fs.writeFileSync(path.join(root, 'usr/bin/small'), 'hello\n');
+  fs.writeFileSync(path.join(root, 'usr/bin/big'), 'x'.repeat(5000));
+  fs.writeFileSync(path.join(root, 'usr/bin/exact64'), 'y'.repeat(64));
+  fs.writeFileSync(path.join(root, 'usr/bin/is65'), 'z'.repeat(65));
+  fs.writeFileSync(path.join(root, 'run/stuff/f'), 'r'.repeat(200));
+  fs.linkSync(path.join(root, 'usr/bin/big'), path.join(root, 'usr/bin/big-link'));
+  fs.symlinkSync('bin/small', path.join(root, 'usr/link'));
+  fs.chmodSync(path.join(root, 'usr'), 0o751);
+  fs.chmodSync(root, 0o700);
+  fs.utimesSync(path.join(root, 'usr'), 1000, 1_700_000_000);
+  return root;
+}
+
+function newRepo(hash: 'sha256' | 'sha512', dual = false): Repository {
+  const { repo } = Repository.init(path.join(tmp(), 'repo'), {
+    algorithm: algorithmFor(hash), insecure: true, ...(dual ? { formats: formatConfig(1, [2]) } : {}),
+  });
+  return repo;
+}
+
+describe('composefs-rs directory import', () => {
+  for (const hash of ['sha256', 'sha512'] as const) {
+    it(`compute-id equals create-image id (${hash}), objects fsck clean`, async () => {
+      const root = makeTree();
+      const repo = newRepo(hash, true);
+      try {
+        const id = await computeId(root, { hash });
+        const created = await createImage(repo, root, 'myimg');
+        expect(created).toBe(id);
+        expect(repo.listImages().map((i) => i.name)).toContain('myimg');
+        // 2 objects (big, is65) + /run emptied → its file is never referenced, but upstream stores it
+        const r = fsck(repo);
+        expect(fsckOk(r)).toBe(true);
+        const { bytes } = repo.readImage('myimg');
+        // external files: full digest in the metacopy xattr (sha512: 64 bytes, algo 2)
+        const objs = repo.imageObjects('myimg');
+        expect(objs.length).toBe(2);
+        for (const o of objs) {
+          expect(o.length).toBe(hash === 'sha512' ? 128 : 64);
+          expect(bytes.includes(Buffer.from(o, 'hex'))).toBe(true);
+        }
+        // V2 extra image exists too
+        expect(fs.readdirSync(path.join(repo.describe(), 'images')).filter((n) => n !== 'refs').length).toBe(2);
+      } finally {
+        repo.close();
+      }
+    });
+  }
+
+  it('hard links become one inode; inline threshold is 64 bytes', async () => {
+    const root = makeTree();
+    const tree = await readFilesystem(root, { hash: 'sha256' });
+    const bin = tree.children!.get('usr')!.children!.get('bin')!;
+    const big = bin.children!.get('big')!;
+    expect(bin.children!.get('big-link')).toBe(big);
+    expect(big.nlink).toBe(2);
+    expect(big.digest?.length).toBe(32);
+    expect(bin.children!.get('exact64')!.content?.length).toBe(64);
+    expect(bin.children!.get('exact64')!.digest).toBeUndefined();
+    expect(bin.children!.get('is65')!.digest).toBeDefined();
+    expect(tree.children!.get('run')!.children!.size).toBe(0);
+  });
+
+  it('propagates /usr metadata to root unless --no-propagate-usr-to-root', async () => {
+    const root = makeTree();
+    const withT = await readFilesystem(root, { hash: 'sha256' });
+    const usr = withT.children!.get('usr')!;
+    expect(withT.mode & 0o7777).toBe(0o751);
+    expect(withT.mtime).toEqual(usr.mtime);
+    expect(withT.children!.get('run')!.mtime).toEqual(usr.mtime);
+    const without = await readFilesystem(root, { hash: 'sha256', propagateUsrToRoot: false });
+    expect(without.mode & 0o7777).toBe(0o700);
+    expect(without.children!.get('run')!.children!.size).toBe(1);
+    const a = await computeId(root, { hash: 'sha512' });
+    const b = await computeId(root, { hash: 'sha512', propagateUsrToRoot: false });
+    expect(a).not.toBe(b);
+    expect(a).toMatch(/^[0-9a-f]{128}$/);
+  });
+
+  it('fails without /usr when propagating', async () => {
+    const root = path.join(tmp(), 'r');
+    fs.mkdirSync(root);
+    await expect(computeId(root, { hash: 'sha512' })).rejects.toThrow(/usr/);
+    await expect(computeId(root, { hash: 'sha512', propagateUsrToRoot: false })).resolves.toMatch(/^[0-9a-f]{128}$/);
+  });
+
+  it('format versions give different ids', async () => {
+    const root = makeTree();
+    const ids = await Promise.all([0, 1, 2].map((v) => computeId(root, { hash: 'sha256', version: v as 0 | 1 | 2 })));
+    expect(new Set(ids).size).toBe(3);
+  });
+
+  it('CLI: create-image, compute-id, compute-karg', async () => {
+    const root = makeTree();
+    const repoPath = path.join(tmp(), 'repo');
+    expect((await run('repo', 'init', '--insecure', repoPath)).code).toBe(0);
+    const c = await run('repo', '--repo', repoPath, '--insecure', 'create-image', root, 'img');
+    expect(c.code).toBe(0);
+    expect(c.out[0]).toMatch(/^sha512:[0-9a-f]{128}$/);
+    const id = await run('repo', '--repo', repoPath, 'compute-id', root);
+    expect(id.out).toEqual([c.out[0]!.slice('sha512:'.length)]);
+    const k = await run('repo', '--hash', 'sha256', '--erofs-version', '2', '--insecure', 'compute-karg', root);
+    expect(k.out[0]).toMatch(/^composefs=\?[0-9a-f]{64}$/);
+    const k1 = await run('repo', '--repo', repoPath, 'compute-karg', '--no-propagate-usr-to-root', root);
+    expect(k1.out[0]).toMatch(/^composefs\.digest=v1-sha512-12:[0-9a-f]{128}$/);
+  });
+});
