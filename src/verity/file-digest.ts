@@ -1,20 +1,16 @@
 /**
- * fs-verity digests of files: a synchronous streaming path for small files, and a parallel
- * path for large ones that splits the data-block (leaf) level across worker threads — the
- * leaves are independent and are almost all of the work; the upper levels are 1/128 (SHA-256)
- * or 1/64 (SHA-512) of it and are built on the calling thread.
+ * fs-verity digests of files: a synchronous streaming path for small files, and for large ones
+ * the digest pool, which splits the data-block (leaf) level across worker threads — the leaves
+ * are independent and are almost all of the work; the upper levels are 1/128 (SHA-256) or 1/64
+ * (SHA-512) of it and are built on the calling thread.
  */
 import * as fs from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { Worker } from 'node:worker_threads';
-import { BLOCK_SIZE } from './descriptor.js';
-import { HASHES, type HashName } from './hashes.js';
-import { FsVerityHasher, MerkleBuilder } from './merkle.js';
+import type { HashName } from './hashes.js';
+import { FsVerityHasher } from './merkle.js';
+import { DigestPool, PARALLEL_THRESHOLD, PoolFileError, READ_CHUNK } from './pool.js';
 
-/** Read size for streaming: large reads keep syscalls and JS overhead per byte low. */
-export const READ_CHUNK = 1 << 20;
-/** Files at least this large are hashed by several threads when more than one is allowed. */
-export const PARALLEL_THRESHOLD = 32 << 20;
+export { PARALLEL_THRESHOLD, READ_CHUNK };
 
 /** Digest of everything readable from `fd` (from offset 0), on the calling thread. */
 export function verityDigestOfFd(fd: number, hash: HashName, label = `fd ${fd}`): Buffer {
@@ -57,7 +53,15 @@ export async function verityDigestOfFile(path: string, hash: HashName, opts: Dig
   try {
     const size = fs.fstatSync(fd).size;
     if (threads === 1 || size < PARALLEL_THRESHOLD) return verityDigestOfFd(fd, hash, path);
-    return await parallelDigest(path, fd, size, hash, threads);
+    const pool = new DigestPool({ threads, hash });
+    try {
+      return await pool.digest(path, hash, size);
+    } catch (e) {
+      if (e instanceof PoolFileError) throw Object.assign(new Error(`hashing ${path}: ${e.detail}`), { code: e.code, cause: e });
+      throw annotate(e, `hashing ${path}`);
+    } finally {
+      await pool.close();
+    }
   } finally {
     fs.closeSync(fd);
   }
@@ -84,63 +88,4 @@ function annotate(e: unknown, what: string): Error {
   const out = new Error(`${what}: ${code ?? err.message}`);
   Object.assign(out, { code, cause: err });
   return out;
-}
-
-/**
- * Worker body, kept free of imports so it runs from an `eval` worker inside the single
- * executable. It hashes the data blocks of [start, end) of the file open as `fd` (shared fd
- * table: positional reads need no seek) and returns the packed leaf hashes.
- */
-const WORKER_SOURCE = `
-const { parentPort, workerData } = require('node:worker_threads');
-const fs = require('node:fs');
-const crypto = require('node:crypto');
-const { fd, hash, start, end, digestSize, blockSize, chunk } = workerData;
-const blocks = Math.ceil((end - start) / blockSize);
-const out = new Uint8Array(blocks * digestSize);
-const buf = Buffer.allocUnsafe(chunk);
-let pos = start, o = 0;
-while (pos < end) {
-  const want = Math.min(chunk, end - pos);
-  const n = fs.readSync(fd, buf, 0, want, pos);
-  if (n !== want) throw new Error('short read at offset ' + pos + ': file changed while hashing');
-  for (let off = 0; off < n; off += blockSize) {
-    let block = buf.subarray(off, Math.min(off + blockSize, n));
-    if (block.length < blockSize) { const p = Buffer.alloc(blockSize); block.copy(p); block = p; }
-    out.set(crypto.hash(hash, block, 'buffer'), o);
-    o += digestSize;
-  }
-  pos += n;
-}
-parentPort.postMessage(out, [out.buffer]);
-`;
-
-async function parallelDigest(path: string, fd: number, size: number, hash: HashName, threads: number): Promise<Buffer> {
-  const digestSize = HASHES[hash].digestSize;
-  const totalBlocks = Math.ceil(size / BLOCK_SIZE);
-  const perWorker = Math.ceil(totalBlocks / threads);
-  const jobs: Promise<Uint8Array>[] = [];
-  for (let w = 0; w < threads; w++) {
-    const start = w * perWorker * BLOCK_SIZE;
-    const end = Math.min(size, (w + 1) * perWorker * BLOCK_SIZE);
-    if (start >= end) break;
-    jobs.push(runWorker({ fd, hash, start, end, digestSize, blockSize: BLOCK_SIZE, chunk: READ_CHUNK }, path));
-  }
-  const parts = await Promise.all(jobs);
-  const tree = new MerkleBuilder(hash);
-  for (const p of parts) tree.addLeafHashes(p);
-  return tree.fileDigest(size);
-}
-
-function runWorker(data: Record<string, unknown>, path: string): Promise<Uint8Array> {
-  return new Promise((resolve, reject) => {
-    const w = new Worker(WORKER_SOURCE, { eval: true, workerData: data, env: {}, execArgv: [] });
-    let result: Uint8Array | undefined;
-    w.once('message', (m: Uint8Array) => { result = m; });
-    w.once('error', (e) => reject(annotate(e, `hashing ${path}`)));
-    w.once('exit', (code) => {
-      if (result !== undefined) resolve(result);
-      else reject(new Error(`hashing ${path}: worker exited with code ${code}`));
-    });
-  });
 }

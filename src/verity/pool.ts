@@ -17,9 +17,13 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { BLOCK_SIZE } from './descriptor.js';
-import { PARALLEL_THRESHOLD, READ_CHUNK } from './file-digest.js';
 import { HASHES, type HashName } from './hashes.js';
 import { MerkleBuilder } from './merkle.js';
+
+/** Read size for streaming: large reads keep syscalls and JS overhead per byte low. */
+export const READ_CHUNK = 1 << 20;
+/** Files at least this large are hashed by several threads when more than one is allowed. */
+export const PARALLEL_THRESHOLD = 32 << 20;
 
 export interface DigestPoolOptions {
   /** Worker threads. Default: available cores. */
