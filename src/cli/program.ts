@@ -60,8 +60,8 @@ export function buildProgram(io: Io, args?: readonly string[]): Command {
     .showHelpAfterError('(run with --help for usage)');
   const all = subcommands(io);
   const first = args?.[0];
-  const wanted =
-    first === '-V' || first === '--version' ? [] : all.filter(([name]) => name === first).length > 0 ? all.filter(([name]) => name === first) : all;
+  const named = all.filter(([name]) => name === first);
+  const wanted = first === '-V' || first === '--version' ? [] : named.length > 0 ? named : all;
   for (const [, build] of wanted) program.addCommand(build());
   for (const c of program.commands) for (const s of c.commands) configure(s, `cfsboot ${c.name()} ${s.name()}`, io);
   return program;
