@@ -10,7 +10,8 @@ import { randomBytes } from 'node:crypto';
 import {
   close, constants, fsync, fstatx, linkat, mkdirat, openat, readlinkat, renameat2, statx, symlinkat, unlinkat,
 } from '../sys/index.js';
-import { enableVerity, measureVerity } from '../sys/verity.js';
+import { measureVerity } from '../sys/verity.js';
+import { enableVerityOnFd } from '../verity/kernel.js';
 import { isSysError } from '../sys/errors.js';
 import type { HashName } from '../verity/hashes.js';
 import { FsVerityHasher, verityDigestOfBuffer } from '../verity/merkle.js';
@@ -39,10 +40,6 @@ export function randomSuffix(n = 12): string {
 export const TEMP_OBJECT_PREFIX = '.tmp-object-';
 export const TEMP_SYMLINK_PREFIX = '.symlink-';
 
-function sleepMs(ms: number): void {
-  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
-}
-
 /** Test hooks: force the no-O_TMPFILE fallback; pause between steps (crash tests). */
 export interface WriteOptions {
   noTmpfile?: boolean;
@@ -66,19 +63,11 @@ export type EnableOutcome = 'enabled' | 'already' | 'unsupported';
  * decides whether that is acceptable). Other errors are thrown.
  */
 export function enableVerityRetrying(fd: number, hash: HashName): EnableOutcome {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      enableVerity(fd, hash);
-      return 'enabled';
-    } catch (e) {
-      if (isSysError(e, 'EEXIST')) return 'already';
-      if (isSysError(e, VERITY_UNSUPPORTED)) return 'unsupported';
-      if (isSysError(e, 'ETXTBSY') && attempt < 3) {
-        sleepMs(1);
-        continue;
-      }
-      throw e;
-    }
+  try {
+    return enableVerityOnFd(fd, hash);
+  } catch (e) {
+    if (isSysError(e, VERITY_UNSUPPORTED)) return 'unsupported';
+    throw e;
   }
 }
 

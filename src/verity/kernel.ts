@@ -3,7 +3,6 @@
  * FS_IOC_MEASURE_VERITY), with the errno meanings of boot.md §5.5 turned into one-line errors.
  */
 import * as fs from 'node:fs';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { enableVerity, measureVerity } from '../sys/verity.js';
 import { isSysError } from '../sys/errors.js';
 import type { HashName } from './hashes.js';
@@ -55,9 +54,24 @@ export interface EnableResult {
 }
 
 /**
- * Enables fs-verity on a file (opened read-only, as the kernel requires). EEXIST is success.
- * ETXTBSY is retried 3 times 1 ms apart (a forked child may briefly hold a writable fd).
+ * FS_IOC_ENABLE_VERITY on an fd opened read-only (as the kernel requires): EEXIST is success
+ * ('already'); ETXTBSY (a forked child may briefly hold a writable fd) is retried 3 times 1 ms
+ * apart, then thrown like every other error.
  */
+export function enableVerityOnFd(fd: number, hash: HashName): 'enabled' | 'already' {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      enableVerity(fd, hash);
+      return 'enabled';
+    } catch (e) {
+      if (isSysError(e, 'EEXIST')) return 'already';
+      if (!isSysError(e, 'ETXTBSY') || attempt >= 3) throw e;
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1);
+    }
+  }
+}
+
+/** Enables fs-verity on a file by path; see `enableVerityOnFd`. */
 export async function enableVerityOnFile(path: string, hash: HashName): Promise<EnableResult> {
   let fd: number;
   try {
@@ -66,19 +80,9 @@ export async function enableVerityOnFile(path: string, hash: HashName): Promise<
     throw describe(e, path, 'enable', ENABLE_REASONS);
   }
   try {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        enableVerity(fd, hash);
-        return { newlyEnabled: true };
-      } catch (e) {
-        if (isSysError(e, 'EEXIST')) return { newlyEnabled: false };
-        if (isSysError(e, 'ETXTBSY') && attempt < 3) {
-          await sleep(1);
-          continue;
-        }
-        throw describe(e, path, 'enable', ENABLE_REASONS);
-      }
-    }
+    return { newlyEnabled: enableVerityOnFd(fd, hash) === 'enabled' };
+  } catch (e) {
+    throw describe(e, path, 'enable', ENABLE_REASONS);
   } finally {
     fs.closeSync(fd);
   }
