@@ -11,10 +11,11 @@ import * as path from 'node:path';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findAddonFile } from '../../../src/sys/addon.js';
-import { S_IFBLK, S_IFCHR, S_IFMT, type Node } from '../../../src/tree/node.js';
+import { S_IFBLK, S_IFCHR, S_IFMT } from '../../../src/tree/node.js';
 import { scanDirectory } from '../../../src/tree/scan.js';
 import { randomFile } from '../../helpers/files.js';
 import { countNodes, cTree, diffTrees, flatten, hasCTools, isRoot } from '../../unit/tree/helpers.js';
+import { child } from '../../helpers/tree.js';
 
 const reason = isRoot ? (hasCTools ? '' : ' [skipped: C mkcomposefs/composefs-info missing]') : ' [skipped: requires root]';
 const enabled = isRoot && hasCTools;
@@ -25,15 +26,6 @@ beforeAll(() => {
 });
 afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
 
-function child(n: Node, ...names: string[]): Node {
-  let cur = n;
-  for (const name of names) {
-    const c = cur.children?.get(name);
-    if (c === undefined) throw new Error(`no child ${JSON.stringify(name)}`);
-    cur = c;
-  }
-  return cur;
-}
 
 describe.skipIf(!enabled)(`devices and whiteouts${reason}`, () => {
   let root: string;

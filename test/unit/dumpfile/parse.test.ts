@@ -8,9 +8,10 @@ import {
   parseDumpfile,
   parseDumpfileStream,
 } from '../../../src/dumpfile/index.js';
-import { S_IFCHR, S_IFREG, isDir, type Node } from '../../../src/tree/node.js';
+import { S_IFCHR, S_IFREG, isDir } from '../../../src/tree/node.js';
 
 import { D, ERROR_CASES, F, H64, R } from './cases.js';
+import { child } from '../../helpers/tree.js';
 
 function err(text: string): { line: number; reason: string } {
   try {
@@ -24,15 +25,6 @@ function err(text: string): { line: number; reason: string } {
   }
   throw new Error('expected a DumpfileError');
 }
-const child = (root: Node, ...names: string[]): Node => {
-  let n = root;
-  for (const name of names) {
-    const c = n.children?.get(name);
-    if (c === undefined) throw new Error(`no ${name}`);
-    n = c;
-  }
-  return n;
-};
 
 describe('validation errors (line number and C reason)', () => {
   const cases = ERROR_CASES;

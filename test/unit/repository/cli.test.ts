@@ -1,18 +1,12 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { buildProgram, runProgram } from '../../../src/cli/program';
 import { resolveRepoPath, utf8FullTable } from '../../../src/cli/repo';
 import { Repository } from '../../../src/repository/index';
 import { content, imageOf, tempDir } from './helpers';
+import { runCli } from '../../helpers/cli.js';
 
-async function run(...args: string[]): Promise<{ code: number; out: string[]; err: string[] }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const io = { out: (l: string) => out.push(l), err: (l: string) => err.push(l) };
-  const code = await runProgram(buildProgram(io), args, io, 'cfsboot');
-  return { code, out, err };
-}
+const run = runCli;
 
 describe('cfsboot repo', () => {
   it('resolves the repository path like cfsctl', () => {

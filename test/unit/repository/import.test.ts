@@ -5,15 +5,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { Repository, fsck, fsckOk, formatConfig } from '../../../src/repository/index.js';
 import { computeId, createImage, readFilesystem } from '../../../src/repository/import.js';
 import { algorithmFor } from '../../../src/verity/algorithm.js';
-import { buildProgram, runProgram } from '../../../src/cli/program.js';
+import { runCli } from '../../helpers/cli.js';
 
-async function run(...args: string[]): Promise<{ code: number; out: string[]; err: string[] }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const io = { out: (l: string) => out.push(l), err: (l: string) => err.push(l) };
-  const code = await runProgram(buildProgram(io), args, io, 'cfsboot');
-  return { code, out, err };
-}
+const run = runCli;
 
 const dirs: string[] = [];
 function tmp(): string {

@@ -12,6 +12,7 @@ import { verityDigestOfBuffer } from '../../../src/verity/merkle.js';
 import { DigestPool } from '../../../src/verity/pool.js';
 import { randomFile } from '../../helpers/files.js';
 import { countNodes, cTree, diffTrees, flatten, hasCTools, isRoot } from './helpers.js';
+import { child } from '../../helpers/tree.js';
 
 const B = 4096;
 let work: string;
@@ -22,15 +23,6 @@ const bytes = (s: string): Buffer => Buffer.from(s, 'latin1');
 const BAD_NAME = 'caf\xe9-\xff\xfe';
 const BAD_TARGET = '../t\xe9\x80rget';
 
-function child(n: Node, ...names: string[]): Node {
-  let cur = n;
-  for (const name of names) {
-    const c = cur.children?.get(name);
-    if (c === undefined) throw new Error(`no child ${JSON.stringify(name)}`);
-    cur = c;
-  }
-  return cur;
-}
 
 beforeAll(async () => {
   work = fs.mkdtempSync(path.join(os.tmpdir(), 'cfsboot-scan-'));
