@@ -38,6 +38,7 @@ import {
   type ByteString,
   type Node,
 } from '../../src/tree/node.js';
+import { xorshift32 } from './prng.js';
 
 export interface TreeArbOptions {
   /** Max number of random entries below the root (default 30). */
@@ -492,17 +493,10 @@ function esc(s: ByteString | Buffer, field: 'path' | 'payload' | 'content' | 'xa
   return out;
 }
 
-/** Tiny deterministic PRNG for shuffling. */
+/** Tiny deterministic PRNG for shuffling, in [0, 1). */
 function rng(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return s / 0x100000000;
-  };
+  const next = xorshift32(seed);
+  return () => next() / 0x100000000;
 }
 
 /**

@@ -15,6 +15,7 @@ import { writeImageV1 } from '../../../src/erofs/index.js';
 import { ImageError, readImage } from '../../../src/erofs/read/index.js';
 import { seedTrees } from './helpers.js';
 import { mapImage, patchToV2, type Field } from './image-map.js';
+import { xorshift32 } from '../../helpers/prng.js';
 
 const CASES = Number(process.env.CFSBOOT_FUZZ_CASES ?? 100_000);
 const SEED = Number(process.env.CFSBOOT_FUZZ_SEED ?? 0x5eed1234);
@@ -25,17 +26,7 @@ const INTERESTING_16 = [0, 1, 12, 0x7fff, 0x8000, 0xfffe, 0xffff, 4095, 4096, 40
 const INTERESTING_32 = [0, 1, 12, 36, 4095, 4096, 0x7fffffff, 0x80000000, 0xfffffffe, 0xffffffff, 0x10000, 0x1000000];
 const INTERESTING_64 = [0n, 1n, 36n, 4096n, 0xffffffffn, 1n << 32n, (1n << 63n) - 1n, 1n << 63n, (1n << 64n) - 1n, 1n << 40n];
 
-function prng(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return s;
-  };
-}
+const prng = xorshift32;
 
 interface Seed {
   name: string;
