@@ -7,10 +7,13 @@ cd "$(dirname "$0")/.."
 export DEBIAN_FRONTEND=noninteractive
 
 # Host tools: build (g++/make/python3 for node-gyp, strip), tests (fsverity, mkfs.erofs,
-# mkfs.ext4, cpio, zstd, xz, kmod's modinfo), benchmarks (hyperfine), QEMU 10's libraries.
+# mkfs.ext4, cpio, zstd, xz, kmod's modinfo), benchmarks (hyperfine), QEMU 10's libraries;
+# full-system boots (qemu-tests/system): debootstrap, GPT (fdisk's sfdisk), ESP (dosfstools,
+# mtools), trixie's ukify run by /usr/bin/python3 (python3-pefile, python3-zstandard).
 APT_PACKAGES=(
   ca-certificates g++ make python3 binutils
   fsverity erofs-utils e2fsprogs util-linux cpio zstd xz-utils kmod gzip attr debootstrap
+  fdisk dosfstools mtools python3-pefile python3-zstandard
   hyperfine
   $(cat qemu-tests/host-packages.txt 2>/dev/null | grep -v '^#' || true)
 )
@@ -43,4 +46,6 @@ fi
 if [ "${CFSBOOT_SKIP_QEMU_ASSETS:-0}" != 1 ]; then
   echo "setup: QEMU assets"
   bash qemu-tests/fetch-assets.sh
+  echo "setup: full-system boot assets (OVMF, ukify, trixie rootfs)"
+  bash qemu-tests/system/build-assets.sh >/dev/null
 fi
