@@ -1,6 +1,6 @@
 /** The `cfsboot` command tree. */
 import { Command, CommanderError } from 'commander';
-import { CliError, EXIT_USAGE } from './errors.js';
+import { CliError, EXIT_USAGE, ExitStatus } from './errors.js';
 import { writeFd, type Io } from './io.js';
 import { DROP_IN_TOOLS, type DropInTool } from './multicall.js';
 import { notImplemented } from './not-implemented.js';
@@ -8,6 +8,7 @@ import { verityCommand } from './verity.js';
 import { repoCommand } from './repo.js';
 import { mkcomposefsCommand } from './mkcomposefs.js';
 import { composefsInfoCommand } from './composefs-info.js';
+import { setupRootCommand } from './setup-root.js';
 import { VERSION } from '../version.js';
 
 const TOOL_SUBCOMMAND: Record<DropInTool, { name: string; summary: string }> = {
@@ -29,6 +30,7 @@ function configure(cmd: Command, name: string, io: Io): Command {
 
 function dropIn(tool: DropInTool, commandName: string, io: Io, asSubcommand: boolean): Command {
   if (tool === 'mkcomposefs') return configure(mkcomposefsCommand(commandName, io), asSubcommand ? `cfsboot ${commandName}` : tool, io);
+  if (tool === 'composefs-setup-root') return configure(setupRootCommand(commandName, io), asSubcommand ? `cfsboot ${commandName}` : tool, io);
   if (tool === 'composefs-info') return configure(composefsInfoCommand(commandName, io, asSubcommand), asSubcommand ? `cfsboot ${commandName}` : tool, io);
   const cmd = new Command(commandName)
     .description(TOOL_SUBCOMMAND[tool].summary)
@@ -77,6 +79,7 @@ export async function runProgram(program: Command, args: string[], io: Io, label
       if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return 0;
       return e.exitCode === 0 ? 0 : EXIT_USAGE;
     }
+    if (e instanceof ExitStatus) return e.exitCode;
     if (e instanceof CliError) {
       io.err(`${label}: ${e.message}`);
       return e.exitCode;
