@@ -9,3 +9,4 @@ export * from './unwind.js';
 export * from './tempdir.js';
 export { FsContext } from './fs-context.js';
 export { attachLoop, type LoopDevice } from './loop.js';
+export * from './by-path.js';

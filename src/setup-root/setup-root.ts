@@ -14,13 +14,12 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CmdlineError, parseSetupRootKargs, type ComposefsKarg } from '../cmdline/index.js';
 import { mountComposefs, MountError, kernelPath, mountOverlay, FsContext, readMountinfo, topMountAt, composefsSourceDigest, mountsUnder, TEMP_PREFIX, tempBase, Unwinder, type Layer } from '../mount/index.js';
-import { RepositoryError, Repository } from '../repository/index.js';
 import {
   close, constants, mkdirat, mountSetattr, moveMount, openat, openTree, statx, umount2,
 } from '../sys/index.js';
 import { isSysError } from '../sys/errors.js';
-import { algorithmFor, formatAlgorithmId } from '../verity/algorithm.js';
-import { verityDigestOfFd } from '../verity/file-digest.js';
+import { formatAlgorithmId } from '../verity/algorithm.js';
+import { ChooseError, chooseImage, type ChosenImage } from './choose.js';
 import { ConfigError, loadConfig, type MountType, type SetupRootConfig } from './config.js';
 import type { BootLog } from './log.js';
 import { readStatus, StatusRecorder, type StatusKarg } from './status.js';
@@ -124,64 +123,24 @@ function cleanupLeftovers(target: string, log: BootLog): string[] {
   return done;
 }
 
-interface Chosen {
-  karg: ComposefsKarg;
-  repo: Repository;
-  imageFd: number;
-  imagePath: string;
-  verity: boolean;
-}
-
-/** Step E1–E4 for each karg in order: the first image that exists wins; any other error is fatal. */
-function chooseImage(kargs: ComposefsKarg[], sysroot: string, rec: StatusRecorder, log: BootLog): Chosen {
-  const repoPath = path.join(sysroot, 'composefs');
-  for (const karg of kargs) {
-    const entry = rec.doc.kargs.find((k) => k.hex === karg.hex && k.outcome === 'not-tried')!;
-    let repo: Repository;
-    try {
-      repo = Repository.open(repoPath, {
-        expectedAlgorithm: algorithmFor(karg.hash),
-        ...(karg.insecure ? { insecure: true } : { requireVerity: true }),
-      });
-    } catch (e) {
-      entry.outcome = 'failed';
-      entry.detail = (e as Error).message;
-      throw fail('repository', e, 'opening the composefs repository');
-    }
-    rec.doc.repository = { path: repoPath, algorithm: formatAlgorithmId(repo.algorithm), metaVerity: repo.metaVerity };
-    const imagePath = path.join(repoPath, 'images', karg.hex);
-    try {
-      const img = repo.openImage(karg.hex);
-      if (!img.verity) {
-        // `?` and no fs-verity on the image: composefs-rs mounts it unchecked; we still compare
-        // its content with the karg (computed in userspace), so a wrong image is never mounted
-        try {
-          const found = verityDigestOfFd(img.fd, karg.hash, imagePath).toString('hex');
-          if (found !== karg.hex.toLowerCase()) {
-            throw new RepositoryError('VerityMismatch', imagePath, `image digest (computed, the image has no fs-verity) does not match the karg: expected ${karg.hash}:${karg.hex}, found ${karg.hash}:${found}`);
-          }
-        } catch (e) {
-          close(img.fd);
-          throw e;
-        }
+/** Step E with status and log lines. */
+function chooseWithStatus(kargs: ComposefsKarg[], sysroot: string, rec: StatusRecorder, log: BootLog): ChosenImage {
+  try {
+    return chooseImage(kargs, sysroot, (r) => {
+      const entry = rec.doc.kargs.find((k) => k.hex === r.karg.hex && k.outcome === 'not-tried');
+      if (entry !== undefined) {
+        entry.outcome = r.outcome;
+        if (r.outcome !== 'mounted') entry.detail = r.detail;
       }
-      entry.outcome = 'mounted';
-      return { karg, repo, imageFd: img.fd, imagePath, verity: img.verity };
-    } catch (e) {
-      if (e instanceof RepositoryError && e.kind === 'ImageNotFound') {
-        entry.outcome = 'not-found';
-        entry.detail = `${imagePath} does not exist`;
-        log.warn(`image ${karg.hex} not found in ${path.join(repoPath, 'images')}, trying next karg`);
-        repo.close();
-        continue;
+      if (r.outcome === 'not-found') log.warn(`image ${r.karg.hex} not found (${r.detail}), trying next karg`);
+      if (r.outcome === 'mounted') {
+        rec.doc.repository = { path: path.join(sysroot, 'composefs'), algorithm: `fsverity-${r.karg.hash}-12`, metaVerity: false };
       }
-      entry.outcome = 'failed';
-      entry.detail = (e as Error).message;
-      repo.close();
-      throw fail('image', e, 'checking the image');
-    }
+    });
+  } catch (e) {
+    if (e instanceof ChooseError) throw new BootFailure(e.step, e.message);
+    throw e;
   }
-  throw new BootFailure('image', `no composefs image found in ${path.join(repoPath, 'images')} (tried: ${kargs.map((k) => k.hex).join(', ')})`);
 }
 
 /** Opens `state/deploy/<hex>` and checks the subdirectories the configuration will use. */
@@ -447,10 +406,12 @@ function run(o: SetupRootOptions, sysroot: string, target: string, replacing: bo
   rec.step('sysroot');
 
   // E. the image (or the --root-fs tree), checked before anything is mounted
-  let chosen: Chosen | undefined;
+  let chosen: ChosenImage | undefined;
   let hex: string;
   if (o.rootFs === undefined) {
-    chosen = chooseImage(kargs, sysroot, rec, log);
+    chosen = chooseWithStatus(kargs, sysroot, rec, log);
+    rec.doc.repository!.metaVerity = chosen.repo.metaVerity;
+    rec.doc.repository!.algorithm = formatAlgorithmId(chosen.repo.algorithm);
     const c = chosen;
     u.resources.push('repository', () => {
       close(c.imageFd);
