@@ -11,3 +11,11 @@ export class CliError extends Error {
 
 /** Exit status for wrong usage (unknown option, missing argument), as most Unix tools. */
 export const EXIT_USAGE = 2;
+
+/** Ends the command with `exitCode`; the command has already reported why. */
+export class ExitStatus extends Error {
+  constructor(readonly exitCode: number) {
+    super(`exit status ${exitCode}`);
+    this.name = 'ExitStatus';
+  }
+}

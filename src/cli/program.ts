@@ -1,13 +1,17 @@
 /** The `cfsboot` command tree. */
 import { Command, CommanderError } from 'commander';
-import { CliError, EXIT_USAGE } from './errors.js';
+import { CliError, EXIT_USAGE, ExitStatus } from './errors.js';
 import { writeFd, type Io } from './io.js';
 import { DROP_IN_TOOLS, type DropInTool } from './multicall.js';
-import { notImplemented } from './not-implemented.js';
 import { verityCommand } from './verity.js';
 import { repoCommand } from './repo.js';
 import { mkcomposefsCommand } from './mkcomposefs.js';
 import { composefsInfoCommand } from './composefs-info.js';
+import { setupRootCommand } from './setup-root.js';
+import { mountComposefsCommand } from './mount-composefs.js';
+import { mountCommand } from './mount.js';
+import { statusCommand } from './status.js';
+import { checkCommand } from './check.js';
 import { VERSION } from '../version.js';
 
 const TOOL_SUBCOMMAND: Record<DropInTool, { name: string; summary: string }> = {
@@ -28,16 +32,13 @@ function configure(cmd: Command, name: string, io: Io): Command {
 }
 
 function dropIn(tool: DropInTool, commandName: string, io: Io, asSubcommand: boolean): Command {
-  if (tool === 'mkcomposefs') return configure(mkcomposefsCommand(commandName, io), asSubcommand ? `cfsboot ${commandName}` : tool, io);
-  if (tool === 'composefs-info') return configure(composefsInfoCommand(commandName, io, asSubcommand), asSubcommand ? `cfsboot ${commandName}` : tool, io);
-  const cmd = new Command(commandName)
-    .description(TOOL_SUBCOMMAND[tool].summary)
-    .helpOption(false)
-    .allowUnknownOption()
-    .allowExcessArguments()
-    .argument('[args...]')
-    .action(() => notImplemented(tool, asSubcommand));
-  return configure(cmd, tool, io);
+  const label = asSubcommand ? `cfsboot ${commandName}` : tool;
+  switch (tool) {
+    case 'mkcomposefs': return configure(mkcomposefsCommand(commandName, io), label, io);
+    case 'composefs-setup-root': return configure(setupRootCommand(commandName, io), label, io);
+    case 'mount.composefs': return configure(mountComposefsCommand(commandName, io, label), label, io);
+    case 'composefs-info': return configure(composefsInfoCommand(commandName, io, asSubcommand), label, io);
+  }
 }
 
 /** The subcommands, by name, each built only when needed. */
@@ -45,6 +46,9 @@ function subcommands(io: Io): Array<[string, () => Command]> {
   return [
     ['verity', () => configure(verityCommand(io), 'cfsboot verity', io)],
     ['repo', () => configure(repoCommand(io), 'cfsboot repo', io)],
+    ['mount', () => configure(mountCommand(io), 'cfsboot mount', io)],
+    ['status', () => configure(statusCommand(io), 'cfsboot status', io)],
+    ['check', () => configure(checkCommand(io), 'cfsboot check', io)],
     ...DROP_IN_TOOLS.map((tool): [string, () => Command] => [TOOL_SUBCOMMAND[tool].name, () => dropIn(tool, TOOL_SUBCOMMAND[tool].name, io, true)]),
   ];
 }
@@ -77,6 +81,7 @@ export async function runProgram(program: Command, args: string[], io: Io, label
       if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return 0;
       return e.exitCode === 0 ? 0 : EXIT_USAGE;
     }
+    if (e instanceof ExitStatus) return e.exitCode;
     if (e instanceof CliError) {
       io.err(`${label}: ${e.message}`);
       return e.exitCode;

@@ -144,6 +144,7 @@ export class Repository {
     readonly writeOptions: WriteOptions,
   ) {
     this.formats = effectiveFormatConfig(meta);
+    this.metaVerity = !insecureMode;
   }
 
   get algorithm(): VerityAlgorithm {
@@ -157,6 +158,9 @@ export class Repository {
   get insecure(): boolean {
     return this.insecureMode;
   }
+
+  /** Whether meta.json itself carries fs-verity (whatever the mode was forced to). */
+  readonly metaVerity: boolean;
 
   /** `set_insecure()`: stop requiring verity (a `?` karg, cfsctl `--insecure`). */
   setInsecure(): void {
@@ -487,7 +491,10 @@ export class Repository {
         throw new RepositoryError('VerityRequired', this.describe(rel), 'Measuring image verity digest: fs-verity is not enabled on file');
       }
       if (measured.toString('hex') !== name.toLowerCase() || !isDigestHex(name.toLowerCase(), this.hash)) {
-        throw new RepositoryError('VerityMismatch', this.describe(rel), 'fs-verity content mismatch');
+        throw new RepositoryError(
+          'VerityMismatch', this.describe(rel),
+          `fs-verity content mismatch: expected ${name}, found ${this.hash}:${measured.toString('hex')}`,
+        );
       }
       return { fd, verity: true };
     } catch (e) {

@@ -36,11 +36,10 @@ export interface MkcomposefsResult {
   image: Buffer;
 }
 
-let tmpDir: string | undefined;
 let tmpCounter = 0;
+/** A unique file name in the temp dir (callers remove the file; no directory is left behind). */
 function tmpFile(suffix: string): string {
-  tmpDir ??= fs.mkdtempSync(path.join(os.tmpdir(), 'cfsboot-ctools-'));
-  return path.join(tmpDir, `${process.pid}-${tmpCounter++}${suffix}`);
+  return path.join(os.tmpdir(), `cfsboot-ctools-${process.pid}-${tmpCounter++}${suffix}`);
 }
 
 /**

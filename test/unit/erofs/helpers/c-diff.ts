@@ -17,14 +17,10 @@ export const HAVE_C = (() => {
   return r.error === undefined && `${r.stdout}${r.stderr}`.includes('--from-file');
 })();
 
-let tmp: string | undefined;
 let seq = 0;
+/** Files go straight into the temp dir with unique names and are removed after use. */
 function tmpDir(): string {
-  if (tmp === undefined) {
-    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cfsboot-erofs-'));
-    process.on('exit', () => fs.rmSync(tmp!, { recursive: true, force: true }));
-  }
-  return tmp;
+  return os.tmpdir();
 }
 
 export type CResult = { ok: true; image: Buffer } | { ok: false; error: string };
@@ -33,8 +29,8 @@ export type CResult = { ok: true; image: Buffer } | { ok: false; error: string }
 export function runC(dump: Buffer | string, flags: readonly string[] = []): CResult {
   const dir = tmpDir();
   const n = seq++;
-  const inp = path.join(dir, `in${n}.dump`);
-  const out = path.join(dir, `out${n}.img`);
+  const inp = path.join(dir, `cfsboot-erofs-${process.pid}-in${n}.dump`);
+  const out = path.join(dir, `cfsboot-erofs-${process.pid}-out${n}.img`);
   fs.writeFileSync(inp, typeof dump === 'string' ? Buffer.from(dump, 'latin1') : dump);
   const r = spawnSync(MKCOMPOSEFS, [...flags, '--from-file', inp, out], { encoding: 'latin1' });
   try {
@@ -49,7 +45,7 @@ export function runC(dump: Buffer | string, flags: readonly string[] = []): CRes
 /** `mkcomposefs --print-digest-only` output (hex, no newline). */
 export function cDigest(dump: Buffer | string, flags: readonly string[] = []): string {
   const dir = tmpDir();
-  const inp = path.join(dir, `d${seq++}.dump`);
+  const inp = path.join(dir, `cfsboot-erofs-${process.pid}-d${seq++}.dump`);
   fs.writeFileSync(inp, typeof dump === 'string' ? Buffer.from(dump, 'latin1') : dump);
   try {
     return execFileSync(MKCOMPOSEFS, [...flags, '--print-digest-only', '--from-file', inp], { encoding: 'latin1' }).trim();
