@@ -7,7 +7,7 @@
 # Exit status: 0 only if the guest printed the success marker CFSBOOT-GUEST-OK
 # (QEMU itself exits 0 after a guest panic with -no-reboot, so its status is
 # not trusted); 124 on timeout ($CFSBOOT_QEMU_TIMEOUT seconds, default 180);
-# 1 otherwise.
+# 1 otherwise. $CFSBOOT_QEMU_DRIVE_OPTS is appended to every -drive (e.g. cache=unsafe).
 set -uo pipefail
 
 [[ $# -ge 2 ]] || { echo "usage: $0 KERNEL_NAME INITRD [DISK...]" >&2; exit 2; }
@@ -31,7 +31,7 @@ args=(-accel tcg -smp 2 -m "${CFSBOOT_QEMU_MEM:-1024}" -cpu qemu64,+rdrand
   -append "console=ttyS0 panic=-1 quiet ${CFSBOOT_QEMU_APPEND:-}")
 for d in "$@"; do
   [[ -f $d ]] || { echo "run-guest: disk $d missing" >&2; exit 1; }
-  args+=(-drive "file=$d,if=virtio,format=raw")
+  args+=(-drive "file=$d,if=virtio,format=raw${CFSBOOT_QEMU_DRIVE_OPTS:+,$CFSBOOT_QEMU_DRIVE_OPTS}")
 done
 
 start=${EPOCHREALTIME/./}
