@@ -58,6 +58,8 @@ cmd_rootfs() {
   ln -sf /usr/lib/systemd/system/cfsboot-probe.service "$out.tmp/etc/systemd/system/multi-user.target.wants/cfsboot-probe.service"
   # the probe owns the serial console; no login prompt racing with it
   ln -sf /dev/null "$out.tmp/etc/systemd/system/serial-getty@ttyS0.service"
+  # composefs images carry an empty /sysroot: setup-root mounts the physical root there
+  install -d -m 0755 "$out.tmp/sysroot"
   # no fstab entries: the root comes from the kernel command line (plain) or from cfsboot
   echo "# empty: / is mounted by the initramfs" > "$out.tmp/etc/fstab"
   rm -rf "$out"; mv "$out.tmp" "$out"
@@ -66,7 +68,7 @@ cmd_rootfs() {
 cmd_initrd() {
   local rootfs=$1 kver=$2 out=$3; shift 3
   [[ -d $rootfs/usr/lib/modules/$kver ]] || die "initrd: no modules for $kver in $rootfs"
-  local name=".cfsboot-initrd.$$" log="$out.dracut.log"
+  local name=".cfsboot-initrd.$$" log="${out%.tmp}.dracut.log"
   unshare -m --propagation private bash -euc '
     R=$1 kver=$2 name=$3; shift 3
     mount -t proc proc "$R/proc"; mount -t sysfs sys "$R/sys"; mount --rbind /dev "$R/dev"

@@ -14,6 +14,7 @@ findmnt -rn -o TARGET,SOURCE,FSTYPE | lines mounts
 r root-writable "$(touch /.cfsboot-probe 2>/dev/null && { rm -f /.cfsboot-probe; echo yes; } || echo no)"
 r usr-writable "$(touch /usr/.cfsboot-probe 2>/dev/null && { rm -f /usr/.cfsboot-probe; echo yes; } || echo no)"
 r sysroot-ls "$(ls -A /sysroot 2>/dev/null | sort | paste -sd' ')"
+r sysroot-writable "$(touch /sysroot/.cfsboot-probe 2>/dev/null && { rm -f /sysroot/.cfsboot-probe; echo yes; } || echo no)"
 boot=$(cat /proc/sys/kernel/random/boot_id)
 r boot-id "$boot"
 # persistence: what the previous boot wrote, then this boot's id
