@@ -15,6 +15,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { StringDecoder } from 'node:string_decoder';
 import * as h from '../../lib/harness';
 
 export const SYSTEM_DIR = path.resolve(__dirname, '..');
@@ -277,6 +278,7 @@ export function bootUefi(env: SystemEnv, o: UefiBootOptions): Promise<UefiBoot> 
   return new Promise((resolve, reject) => {
     const child = spawn(env.qemu, args, { stdio: ['pipe', 'pipe', 'pipe'] });
     const out = fs.createWriteStream(o.logFile);
+    const decoder = new StringDecoder('utf8');
     let log = '';
     let clean = '';
     let next = 0;
@@ -289,7 +291,7 @@ export function bootUefi(env: SystemEnv, o: UefiBootOptions): Promise<UefiBoot> 
     }, timeoutSec * 1000);
     const onData = (d: Buffer): void => {
       out.write(d);
-      log += d.toString('latin1');
+      log += decoder.write(d);
       clean = log.replace(ANSI_RE, '');
       const step = o.interactions?.[next];
       if (step) {
