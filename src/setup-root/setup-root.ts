@@ -225,8 +225,13 @@ function dropTempMounts(a: Assembly): void {
   if (failures.length > 0) throw new BootFailure('mount', `cleaning up temporary mounts: ${failures.join('; ')}`);
 }
 
-/** Step K for one of /etc, /var. */
-function mountStateDir(a: Assembly, rootFd: number, stateFd: number, statePath: string, d: 'etc' | 'var', type: MountType): void {
+/**
+ * Step K for one of /etc, /var: mounted on `d` of the visible root (`rootFd`). An overlay takes
+ * its lower layer from `lowerRootFd`, the composefs root: below a transient root overlay the
+ * visible /etc is itself on an overlay, and a third overlay level exceeds the kernel's stacking
+ * limit (FILESYSTEM_MAX_STACK_DEPTH 2: "maximum fs stacking depth exceeded", EINVAL).
+ */
+function mountStateDir(a: Assembly, rootFd: number, lowerRootFd: number, stateFd: number, statePath: string, d: 'etc' | 'var', type: MountType): void {
   if (type === 'none') return;
   const where = `/${d}`;
   if (type === 'bind') {
@@ -247,10 +252,17 @@ function mountStateDir(a: Assembly, rootFd: number, stateFd: number, statePath: 
     return;
   }
   let base: number;
+  let mountpoint: number;
   try {
-    base = openat(rootFd, d, O_DIR_PATH());
+    base = openat(lowerRootFd, d, O_DIR_PATH());
   } catch (e) {
     throw fail('mount', e, `opening ${where} of the composefs image`);
+  }
+  try {
+    mountpoint = rootFd === lowerRootFd ? base : openat(rootFd, d, O_DIR_PATH());
+  } catch (e) {
+    close(base);
+    throw fail('mount', e, `opening ${where} of the new root`);
   }
   try {
     let layers: { upper: Layer; work: Layer };
@@ -285,7 +297,7 @@ function mountStateDir(a: Assembly, rootFd: number, stateFd: number, statePath: 
       throw fail('mount', e);
     }
     try {
-      moveMount(ovl.fd, '', base, '.', constants.MOVE_MOUNT_F_EMPTY_PATH);
+      moveMount(ovl.fd, '', mountpoint, '.', constants.MOVE_MOUNT_F_EMPTY_PATH);
     } catch (e) {
       throw fail('mount', e, `attaching the ${where} overlay`);
     } finally {
@@ -295,6 +307,7 @@ function mountStateDir(a: Assembly, rootFd: number, stateFd: number, statePath: 
     a.rec.doc.mounts.push({ path: where, what });
   } finally {
     close(base);
+    if (mountpoint !== base) close(mountpoint);
   }
 }
 
@@ -557,8 +570,8 @@ function run(o: SetupRootOptions, sysroot: string, target: string, replacing: bo
   rec.step('sysroot-clone');
 
   // K. /etc, then /var
-  mountStateDir(a, visibleFd, stateFd, statePath, 'etc', config.etc);
-  mountStateDir(a, visibleFd, stateFd, statePath, 'var', config.var);
+  mountStateDir(a, visibleFd, rootFd, stateFd, statePath, 'etc', config.etc);
+  mountStateDir(a, visibleFd, rootFd, stateFd, statePath, 'var', config.var);
   rec.step('state-mounts');
 
   // L. floating: swap the finished tree in

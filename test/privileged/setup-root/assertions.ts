@@ -156,3 +156,28 @@ export function oneLine(r: StepResult): string {
   expect(l[0]).toMatch(/^cfsboot: /);
   return l[0]!;
 }
+
+/**
+ * A refused boot: exit 1, exactly one stderr line `cfsboot: boot failed, nothing mounted: …`
+ * matching `message`, status.json `result: failed` with `failedStep`, the whole
+ * /proc/self/mountinfo of the namespace as before, and no temp layer directory left.
+ */
+export function expectFailClosed(
+  r: Record<string, StepResult>,
+  doc: Record<string, any>,
+  o: { step: string; message: RegExp; run?: string; before?: string; after?: string; tmpLeft?: string },
+): string {
+  const run = r[o.run ?? 'run']!;
+  expect(run.status, run.stderr).toBe(1);
+  const line = oneLine(run);
+  expect(line).toMatch(/^cfsboot: boot failed, nothing mounted: /);
+  expect(line).toMatch(o.message);
+  expect(doc['result']).toBe('failed');
+  expect(doc['failedStep']).toBe(o.step);
+  expect(`cfsboot: boot failed, nothing mounted: ${doc['error']}`).toBe(line);
+  expect(doc['mounts']).toEqual([]);
+  expect(doc['cleanup']).toBeUndefined();
+  expect(r[o.after ?? 'after']!.raw).toBe(r[o.before ?? 'before']!.raw);
+  if (r[o.tmpLeft ?? 'tmp-left'] !== undefined) expect(r[o.tmpLeft ?? 'tmp-left']).toEqual({ ok: true, names: [] });
+  return line;
+}

@@ -93,7 +93,8 @@ export function buildFixture(prefix: string, opts: { algorithm?: 'sha256' | 'sha
     fs.mkdirSync(tree);
     buildTree(tree, withEtc);
     const created = exe(['repo', '--repo', repo, '--insecure', 'create-image', tree]);
-    const karg = exe(['repo', '--repo', repo, '--insecure', 'compute-karg', tree]);
+    // compute-karg does not read the repository's default EROFS format: name it
+    const karg = exe(['repo', '--repo', repo, '--insecure', '--erofs-version', String(opts.erofsVersion ?? 1), 'compute-karg', tree]);
     const hex = /([0-9a-f]+)$/.exec(karg)![1]!;
     expect(created).toBe(`${hash}:${hex}`);
     expect(karg).toContain('=?');
