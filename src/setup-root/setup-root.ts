@@ -125,6 +125,9 @@ function cleanupLeftovers(target: string, log: BootLog): string[] {
 
 /** Step E with status and log lines. */
 function chooseWithStatus(kargs: ComposefsKarg[], sysroot: string, rec: StatusRecorder, log: BootLog): ChosenImage {
+  // "not found, trying the next karg" is said only once a later karg is mounted: a refused boot
+  // stays one line (its message lists every digest tried; status.json has each karg's outcome)
+  const notFound: string[] = [];
   try {
     return chooseImage(kargs, sysroot, (r) => {
       const entry = rec.doc.kargs.find((k) => k.hex === r.karg.hex && k.outcome === 'not-tried');
@@ -132,8 +135,9 @@ function chooseWithStatus(kargs: ComposefsKarg[], sysroot: string, rec: StatusRe
         entry.outcome = r.outcome;
         if (r.outcome !== 'mounted') entry.detail = r.detail;
       }
-      if (r.outcome === 'not-found') log.warn(`image ${r.karg.hex} not found (${r.detail}), trying next karg`);
+      if (r.outcome === 'not-found') notFound.push(`image ${r.karg.hex} not found (${r.detail}), trying next karg`);
       if (r.outcome === 'mounted') {
+        for (const line of notFound) log.warn(line);
         rec.doc.repository = { path: path.join(sysroot, 'composefs'), algorithm: `fsverity-${r.karg.hash}-12`, metaVerity: false };
       }
     });
