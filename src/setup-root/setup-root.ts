@@ -13,7 +13,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CmdlineError, parseSetupRootKargs, type ComposefsKarg } from '../cmdline/index.js';
-import { mountComposefs, MountError, kernelPath, mountOverlay, FsContext, readMountinfo, topMountAt, composefsSourceDigest, mountsUnder, TEMP_PREFIX, tempBase, Unwinder, type Layer } from '../mount/index.js';
+import { mountComposefs, MountError, kernelPath, mountOverlay, FsContext, readMountinfo, topMountAt, composefsSourceDigest, mountsUnder, TEMP_PREFIX, tempBase, Unwinder, type Layer, type MountEntry } from '../mount/index.js';
 import {
   close, constants, mkdirat, mountSetattr, moveMount, openat, openTree, statx, umount2,
 } from '../sys/index.js';
@@ -100,27 +100,45 @@ function cleanupLeftovers(target: string, log: BootLog): string[] {
     done.push(`detached ${top.source} from ${target} (mount ${top.id})`);
   }
   const base = tempBase();
+  const detached = new Set<string>();
   for (const m of mountsUnder(readMountinfo(), base)) {
     if (path.dirname(m.mountPoint) === base && path.basename(m.mountPoint).startsWith(TEMP_PREFIX)) {
       umount2(m.mountPoint, constants.MNT_DETACH);
       done.push(`detached stale layer mount ${m.mountPoint}`);
+      detached.add(m.mountPoint);
     }
   }
-  try {
-    for (const name of fs.readdirSync(base)) {
-      if (!name.startsWith(TEMP_PREFIX)) continue;
-      try {
-        fs.rmdirSync(path.join(base, name));
-        done.push(`removed ${path.join(base, name)}`);
-      } catch {
-        // still in use by a running mount elsewhere: leave it
-      }
+  // only the directories detached here: rmdir(2) of a directory that is a mount point in another
+  // mount namespace succeeds and detaches that mount there (Linux ≥ 3.18), which would break a
+  // run in progress elsewhere; an unmounted leftover directory is harmless
+  for (const dir of detached) {
+    try {
+      fs.rmdirSync(dir);
+      done.push(`removed ${dir}`);
+    } catch {
+      // stacked twice or not empty: leave it
     }
-  } catch {
-    // no temp base: nothing to clean
   }
   for (const d of done) log.warn(`cleaning up an earlier run: ${d}`);
   return done;
+}
+
+/**
+ * `top` (a composefs mount on `target`) when it was attached as a finished tree: no physical root
+ * mount below it at the same mount point, and the mounts the configuration makes are present on
+ * it. A mount-first run stacks on the physical root, so it never qualifies (and is safe to unwind).
+ */
+function wholeRoot(target: string, top: MountEntry, config: SetupRootConfig): MountEntry | undefined {
+  const entries = readMountinfo();
+  const byId = new Map(entries.map((e) => [e.id, e]));
+  let bottom = top;
+  for (let p = byId.get(bottom.parent); p !== undefined && p.mountPoint === target; p = byId.get(p.parent)) bottom = p;
+  if (composefsSourceDigest(bottom.source) === undefined) return undefined;
+  const wanted = ['sysroot', ...(['etc', 'var'] as const).filter((d) => config[d] !== 'none')];
+  for (const d of wanted) {
+    if (!entries.some((e) => e.mountPoint === path.join(target, d) && e.parent === top.id)) return undefined;
+  }
+  return top;
 }
 
 /** Step E with status and log lines. */
@@ -397,11 +415,24 @@ function run(o: SetupRootOptions, sysroot: string, target: string, replacing: bo
     } catch {
       previous = undefined;
     }
-    if (previous !== undefined && (previous.result === 'ok' || previous.result === 'already-mounted') && previous.rootMountId === top.id) {
+    const named = kargs.some((k) => k.hex === composefsSourceDigest(top.source));
+    if (named && previous !== undefined && (previous.result === 'ok' || previous.result === 'already-mounted') && previous.rootMountId === top.id) {
       Object.assign(rec.doc, { ...previous, steps: rec.doc.steps, started: rec.doc.started });
       rec.doc.rootMountId = top.id;
       log.info(`the composefs root is already in place: ${top.source} on ${target} (mount ${top.id}); nothing to do`);
       return 'already-mounted';
+    }
+    if (wholeRoot(target, top, config) !== undefined) {
+      // no physical root below it: detaching it would lose the only handle on the physical root
+      // (the floating assembly attaches only a finished tree), so never unwind it
+      if (named) {
+        rec.doc.rootMountId = top.id;
+        log.info(`the composefs root is already in place: ${top.source} on ${target} (mount ${top.id}, no earlier status record); nothing to do`);
+        return 'already-mounted';
+      }
+      if (replacing) {
+        throw new BootFailure('sysroot', `${target} already holds the composefs root ${top.source} (mount ${top.id}) and no physical root below it; the command line names ${kargs.map((k) => k.hex).join(', ')}: not replacing it`);
+      }
     }
     rec.doc.cleanup = cleanupLeftovers(target, log);
   } else {
