@@ -29,7 +29,8 @@ export const SKIP_REASON = !isRoot
 
 const DRIVER = path.join(__dirname, 'driver.cjs');
 
-export type SysrootKind = 'tmpfs' | 'ext4' | 'dir';
+/** `dir`: the fixture copied into a plain directory (not a mount point); `none`: an empty directory. */
+export type SysrootKind = 'tmpfs' | 'ext4' | 'dir' | 'none';
 export const SYSROOT_KINDS: readonly SysrootKind[] = ['tmpfs', 'ext4'];
 
 export interface Image {
@@ -185,7 +186,7 @@ export class Case {
   readonly steps: Step[] = [];
 
   constructor(
-    readonly f: Fixture,
+    readonly f: Pick<Fixture, 'work' | 'phys'>,
     readonly kind: SysrootKind,
     label: string,
   ) {
@@ -206,7 +207,7 @@ export class Case {
         `rmdir ${q(path.join(this.sysroot, 'lost+found'))}`,
       ].join(' && '));
     }
-    this.sh('fill-sysroot', `cp -a ${q(f.phys)}/. ${q(this.sysroot)}/`);
+    if (kind !== 'none') this.sh('fill-sysroot', `cp -a ${q(f.phys)}/. ${q(this.sysroot)}/`);
   }
 
   /** Sub-path of the sysroot. */
