@@ -122,7 +122,10 @@ rm "$OBJ" && mv "$OBJ.orig" "$OBJ"
 # ---- the image digest is not the karg (images/<hex> points at another file with verity) ----
 I=/sysroot/composefs/images
 mv $I/$H $I/$H.orig && ln -s "../objects/${v.other}" $I/$H
+export CFSBOOT_KMSG=1
 run mismatch "$K"
+unset CFSBOOT_KMSG
+R mismatch-kmsg "$(dmesg | grep 'cfsboot: ' | tail -n 1)"
 rm $I/$H && mv $I/$H.orig $I/$H
 
 # ---- meta.json without fs-verity ----
@@ -266,6 +269,8 @@ describe.skipIf(SKIP).each(KERNELS)('setup-root, secure, in a QEMU guest: %s', (
 
     // ---- refusals ----
     refused('mismatch', new RegExp(`checking the image: /sysroot/composefs/images/${hex}: fs-verity content mismatch: expected ${hex}, found sha512:${other.replace('/', '')}$`), 'image');
+    // the same line reached the kernel log (the initramfs has no journal yet)
+    expect(one('mismatch-kmsg')).toContain(one('mismatch-err'));
     refused('meta', /opening the composefs repository: \/sysroot\/composefs: repository was not initialized with fs-verity/, 'repository');
     refused('noverity', new RegExp(`checking the image: /sysroot/composefs/images/${hex}: Measuring image verity digest: fs-verity is not enabled on file$`), 'image');
 
