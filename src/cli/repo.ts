@@ -285,7 +285,7 @@ export function repoCommand(io: Io): Command {
   const fsReadOptions = (c: Command, full: boolean): Command => {
     c.argument('<path>', 'the path to the filesystem');
     if (full) {
-      c.option('--bootable', 'transform the filesystem for boot (not implemented)');
+      c.option('--bootable', 'transform the filesystem for boot (SELinux labels, empty /boot and /sysroot)');
     }
     c.option('--no-propagate-usr-to-root', "don't copy /usr metadata to root directory");
     if (full) {
@@ -295,9 +295,6 @@ export function repoCommand(io: Io): Command {
   };
   interface FsOpts { bootable?: boolean; propagateUsrToRoot: boolean; xattrs?: 'allowlist-only' | 'keep-user-xattrs' }
   const loadImport = async () => import('../repository/import.js');
-  const noBootable = (o: FsOpts): void => {
-    if (o.bootable === true) throw new CliError('--bootable is not implemented yet');
-  };
   /** Hash for the repository-less commands: --hash, else an existing repository's, else sha512. */
   const noRepoHash = async (g: GlobalOpts): Promise<'sha256' | 'sha512'> => {
     if (g.hash !== undefined) return g.hash;
@@ -323,11 +320,10 @@ export function repoCommand(io: Io): Command {
   fsReadOptions(cmd.command('create-image').description('import a directory tree as objects and commit its image(s)'), true)
     .argument('[name]', "reference name for the image ('ref/<name>' elsewhere)")
     .action(async (path: string, name: string | undefined, o: FsOpts, self: Command) => {
-      noBootable(o);
       const imp = await loadImport();
       const { m, repo } = await openRepo(self);
       try {
-        const hex = await imp.createImage(repo, path, name, { propagateUsrToRoot: o.propagateUsrToRoot, ...(o.xattrs !== undefined ? { xattrs: o.xattrs } : {}) });
+        const hex = await imp.createImage(repo, path, name, { propagateUsrToRoot: o.propagateUsrToRoot, bootable: o.bootable === true, ...(o.xattrs !== undefined ? { xattrs: o.xattrs } : {}) });
         io.out(repo.toId(hex));
       } catch (e) {
         if (e instanceof m.RepositoryError || e instanceof m.MetadataError) wrap(m, e);
@@ -339,18 +335,17 @@ export function repoCommand(io: Io): Command {
 
   fsReadOptions(cmd.command('compute-id').description('compute the image id of a directory tree (writes nothing)'), true)
     .action(async (path: string, o: FsOpts, self: Command) => {
-      noBootable(o);
       const g = globals(self);
       const imp = await loadImport();
       const hash = await noRepoHash(g);
       try {
-        io.out(await imp.computeId(path, { hash, version: Number(g.erofsVersion ?? '1') as 0 | 1 | 2, propagateUsrToRoot: o.propagateUsrToRoot, ...(o.xattrs !== undefined ? { xattrs: o.xattrs } : {}) }));
+        io.out(await imp.computeId(path, { hash, version: Number(g.erofsVersion ?? '1') as 0 | 1 | 2, propagateUsrToRoot: o.propagateUsrToRoot, bootable: o.bootable === true, ...(o.xattrs !== undefined ? { xattrs: o.xattrs } : {}) }));
       } catch (e) {
         wrapImport(imp, e);
       }
     });
 
-  fsReadOptions(cmd.command('compute-karg').description('print the composefs kernel argument for a directory tree (without the boot transform)'), false)
+  fsReadOptions(cmd.command('compute-karg').description('print the composefs kernel argument for a directory tree (always with the boot transform, as cfsctl)'), false)
     .action(async (path: string, o: FsOpts, self: Command) => {
       const g = globals(self);
       const imp = await loadImport();
@@ -358,7 +353,7 @@ export function repoCommand(io: Io): Command {
       const hash = await noRepoHash(g);
       const version = Number(g.erofsVersion ?? '1') as 0 | 1 | 2;
       try {
-        const hex = await imp.computeId(path, { hash, version, propagateUsrToRoot: o.propagateUsrToRoot });
+        const hex = await imp.computeId(path, { hash, version, propagateUsrToRoot: o.propagateUsrToRoot, bootable: true });
         io.out(toCmdlineArg({ version, hash, hex, insecure: g.insecure === true }));
       } catch (e) {
         wrapImport(imp, e);
