@@ -77,7 +77,7 @@ async function openRepo(cmd: Command) {
     if (g.hash !== undefined && g.hash !== repo.hash) {
       const alg = formatAlgorithmId(repo.algorithm);
       repo.close();
-      throw new CliError(`repository is configured for ${alg} (from meta.json) but --hash ${g.hash} was specified`);
+      throw new CliError(`${path}: repository is configured for ${alg} (from meta.json) but --hash ${g.hash} was specified`);
     }
     if (g.insecure === true) repo.setInsecure();
     if (g.requireVerity === true) repo.requireVerity();
@@ -262,7 +262,7 @@ export function repoCommand(io: Io): Command {
         return;
       }
       for (const l of m.formatFsck(r)) io.out(l);
-      if (!m.fsckOk(r)) throw new CliError('repository integrity check failed');
+      if (!m.fsckOk(r)) throw new CliError(`${resolveRepoPath(globals(self))}: repository integrity check failed`);
     });
 
   cmd
@@ -310,10 +310,19 @@ export function repoCommand(io: Io): Command {
       return 'sha512';
     }
   };
+  /** Import failures as one line: `PATH: SYSCALL: what (ERRNO)` for system errors. */
   const wrapImport = (imp: Awaited<ReturnType<typeof loadImport>>, e: unknown): never => {
     if (imp !== undefined && e instanceof imp.ImportError) throw new CliError(e.message);
-    const err = e as { code?: unknown; message?: unknown };
-    if (typeof err?.code === 'string' && typeof err.message === 'string') throw new CliError(err.message);
+    const err = e as { code?: unknown; message?: unknown; syscall?: unknown; path?: unknown };
+    if (typeof err?.code === 'string' && typeof err.message === 'string') {
+      const { code, syscall } = err;
+      if (typeof syscall === 'string' && (typeof err.path === 'string' || Buffer.isBuffer(err.path))) {
+        // Node: "ENOENT: no such file or directory, lstat '/p'"
+        const m = new RegExp(`^${code}: (.*?), ${syscall}\\b`).exec(err.message);
+        throw new CliError(`${String(err.path)}: ${syscall}: ${m?.[1] ?? err.message.split('\n')[0]} (${code})`);
+      }
+      throw new CliError(err.message.split('\n')[0]!);
+    }
     throw e;
   };
 

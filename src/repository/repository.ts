@@ -458,6 +458,17 @@ export class Repository {
    * different → fatal `fs-verity content mismatch`; no verity in an insecure repository →
    * verity not required; anything else fatal.
    */
+  /** After ENOENT opening `rel`: when `rel` is a symlink (pointing nowhere), names it. */
+  private refuseDangling(rel: string, name: string): void {
+    let target: string;
+    try {
+      target = readlinkat(this.fd, rel);
+    } catch {
+      return;
+    }
+    throw new RepositoryError('ImageNotFound', this.describe(rel), `image not found: ${name} (dangling link to ${target})`);
+  }
+
   openImage(name: string): OpenedImage {
     const rel = `${IMAGES_DIR}/${name}`;
     let fd: number;
@@ -465,11 +476,13 @@ export class Repository {
       fd = openat(this.fd, rel, constants.O_RDONLY);
     } catch (e) {
       if (!isSysError(e, 'ENOENT')) throw ioError(this.describe(rel), 'opening image', e);
+      this.refuseDangling(rel, name);
       if (name.includes('/')) throw new RepositoryError('ImageNotFound', this.describe(rel), `image not found: ${name}`);
       const refRel = `${IMAGES_DIR}/${REFS_DIR}/${name}`;
       try {
         return { fd: openat(this.fd, refRel, constants.O_RDONLY), verity: true };
       } catch (e2) {
+        if (isSysError(e2, 'ENOENT')) this.refuseDangling(refRel, name);
         if (isSysError(e2, 'ENOENT')) throw new RepositoryError('ImageNotFound', this.describe(rel), `image not found: ${name}`);
         throw ioError(this.describe(refRel), 'opening image', e2);
       }
