@@ -128,6 +128,8 @@ function exists(dirFd: number, path: string): boolean {
 export class Repository {
   private objectsFdCache: number | undefined;
   private closed = false;
+  /** Read buffer of storeObjectFromFile, reused across objects. */
+  private readBuffer: Buffer | undefined;
   /** Effective EROFS formats (meta.json, or the per-invocation override). */
   formats: FormatConfig;
 
@@ -373,8 +375,10 @@ export class Repository {
     }
     try {
       const label = own ? src : `fd ${fd}`;
+      // One read buffer for every object: the consumer copies what it keeps (a fresh 1 MiB
+      // buffer per object made the garbage collector a third of an import's CPU time).
+      const buf = (this.readBuffer ??= Buffer.allocUnsafe(1 << 20));
       function* chunks(): Generator<Uint8Array> {
-        const buf = Buffer.allocUnsafe(1 << 20);
         for (let pos = 0; ; ) {
           let n: number;
           try {
