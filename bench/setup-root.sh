@@ -30,10 +30,10 @@ mkdir -p "$WORK/disk" "$WORK/tree" "$WORK/mnt"
 mount -o loop "$WORK/disk.img" "$WORK/disk"
 bench_log "building a tree and a repository"
 cp -a /usr/share/doc/apt /usr/share/doc/bash "$WORK/tree/" 2>/dev/null || true
-mkdir -p "$WORK/tree/etc" "$WORK/tree/var" "$WORK/tree/sysroot" "$WORK/tree/usr/bin"
+mkdir -p "$WORK/tree/boot" "$WORK/tree/etc" "$WORK/tree/var" "$WORK/tree/sysroot" "$WORK/tree/usr/bin"
 cp /bin/ls /bin/cat "$WORK/tree/usr/bin/"
 "$EXE" repo init --insecure "$WORK/disk/composefs" >/dev/null
-"$EXE" repo --repo "$WORK/disk/composefs" create-image "$WORK/tree" bench >/dev/null
+"$EXE" repo --repo "$WORK/disk/composefs" create-image --bootable "$WORK/tree" bench >/dev/null
 KARG=$("$EXE" repo --insecure compute-karg "$WORK/tree")
 HEX=${KARG##*:}
 mkdir -p "$WORK/disk/state/deploy/$HEX/etc" "$WORK/disk/state/deploy/$HEX/var"

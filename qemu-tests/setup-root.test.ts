@@ -39,7 +39,7 @@ function expectedPath(kver: string): { layers: string; assembly: string } {
 
 function buildSource(src: string): void {
   const p = (...s: string[]): string => path.join(src, ...s);
-  for (const d of ['etc', 'var/lib', 'sysroot', 'usr/bin', 'usr/lib/app']) fs.mkdirSync(p(d), { recursive: true });
+  for (const d of ['boot', 'etc', 'var/lib', 'sysroot', 'usr/bin', 'usr/lib/app']) fs.mkdirSync(p(d), { recursive: true });
   fs.writeFileSync(p('etc/hostname'), 'verity-guest\n');
   fs.writeFileSync(p('etc/os-release'), `${'ID=cfsboot-qemu\n'.repeat(8)}`);
   fs.writeFileSync(p('usr/bin/tool'), h.seededBytes(9000, 1));
@@ -69,7 +69,7 @@ mkdir -p /sysroot
 mount -t ext4 /dev/vda /sysroot
 t0=$(cut -d' ' -f1 /proc/uptime)
 cfsboot repo --repo /sysroot/composefs init > /tmp/init.out 2>&1; R init-rc $?
-R create "$(cfsboot repo --repo /sysroot/composefs create-image /sysroot/src/tree 2>&1)"
+R create "$(cfsboot repo --repo /sysroot/composefs create-image --bootable /sysroot/src/tree 2>&1)"
 R repo-seconds "$t0 $(cut -d' ' -f1 /proc/uptime)"
 mkdir -p /sysroot/state/deploy/$H/etc /sysroot/state/deploy/$H/var
 sums() { (cd "$1" && find ./usr ./etc -type f | sort | xargs sha256sum) | sha256sum | cut -d' ' -f1; }

@@ -26,7 +26,7 @@ trap 'rm -rf "$WORK"' EXIT
 
 # the deployment's tree: what / will look like
 T="$WORK/tree"
-mkdir -p "$T"/{etc,var,sysroot,usr/bin,usr/share/demo}
+mkdir -p "$T"/{boot,etc,var,sysroot,usr/bin,usr/share/demo}
 printf 'NAME="cfsboot demo"\nVERSION_ID=1\n' > "$T/etc/demo-release"
 printf '#!/bin/sh\necho hello from the composefs root\n' > "$T/usr/bin/hello"
 chmod 755 "$T/usr/bin/hello"
@@ -46,7 +46,7 @@ S=$WORK/sysroot; mkdir -p \$S
 truncate -s 128M $WORK/disk.img; mkfs.ext4 -q $WORK/disk.img; mount -o loop $WORK/disk.img \$S
 cp -a $T \$S/tree
 $EXE repo init --insecure \$S/composefs
-ID=\$($EXE repo --repo \$S/composefs create-image \$S/tree demo)
+ID=\$($EXE repo --repo \$S/composefs create-image --bootable \$S/tree demo)
 echo "repo create-image: \$ID"
 mkdir -p \$S/state/deploy/\${ID#*:}/etc \$S/state/deploy/\${ID#*:}/var
 echo "== cfsboot check --cmdline (pre-flight)"; $EXE check --sysroot \$S --cmdline "rw $KARG"
@@ -76,7 +76,7 @@ ln -s cfsboot /usr/bin/composefs-setup-root   # the multi-call name, as the drac
 mkdir -p /sysroot
 mount -t ext4 /dev/vda /sysroot
 cfsboot repo init /sysroot/composefs
-ID=$(cfsboot repo --repo /sysroot/composefs create-image /sysroot/tree demo)
+ID=$(cfsboot repo --repo /sysroot/composefs create-image --bootable /sysroot/tree demo)
 echo "GUEST repo create-image (fs-verity enabled on every object): $ID"
 HEX=${ID#*:}
 mkdir -p /sysroot/state/deploy/$HEX/etc /sysroot/state/deploy/$HEX/var

@@ -59,7 +59,7 @@ function exe(args: string[]): string {
 
 function buildTree(dir: string, withEtc: boolean): void {
   const p = (...s: string[]): string => path.join(dir, ...s);
-  for (const d of ['var/lib/app', 'sysroot', 'usr/bin', 'usr/lib/app']) fs.mkdirSync(p(d), { recursive: true });
+  for (const d of ['boot', 'var/lib/app', 'sysroot', 'usr/bin', 'usr/lib/app']) fs.mkdirSync(p(d), { recursive: true });
   if (withEtc) {
     fs.mkdirSync(p('etc/conf.d'), { recursive: true });
     fs.writeFileSync(p('etc/hostname'), 'composefs-test\n');
@@ -76,6 +76,10 @@ function buildTree(dir: string, withEtc: boolean): void {
   fs.writeFileSync(p('usr/lib/app/small'), 'tiny\n');
   fs.symlinkSync('tool', p('usr/bin/tool-symlink'));
   fs.writeFileSync(p('var/lib/app/from-image'), 'var content of the image (seen with var=none)\n');
+  // the boot transform (compute-karg, create-image --bootable) gives /boot and /sysroot the whole
+  // seconds of /usr's mtime: start from that, so the image shows the source tree's metadata
+  const usr = Math.floor(fs.statSync(p('usr')).mtimeMs / 1000);
+  for (const d of ['boot', 'sysroot']) fs.utimesSync(p(d), usr, usr);
 }
 
 /**
@@ -93,7 +97,7 @@ export function buildFixture(prefix: string, opts: { algorithm?: 'sha256' | 'sha
     const tree = path.join(work, name);
     fs.mkdirSync(tree);
     buildTree(tree, withEtc);
-    const created = exe(['repo', '--repo', repo, '--insecure', 'create-image', tree]);
+    const created = exe(['repo', '--repo', repo, '--insecure', 'create-image', '--bootable', tree]);
     // compute-karg does not read the repository's default EROFS format: name it
     const karg = exe(['repo', '--repo', repo, '--insecure', '--erofs-version', String(opts.erofsVersion ?? 1), 'compute-karg', tree]);
     const hex = /([0-9a-f]+)$/.exec(karg)![1]!;
