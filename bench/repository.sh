@@ -3,7 +3,8 @@
 # C `mkcomposefs --digest-store` (objects copied + image written) in the same run (hyperfine,
 # a fresh store before every run). Insecure repository (this kind of host has no fs-verity).
 # Result: a Markdown table on stdout and in bench/results/repository.md.
-# Env: BENCH_REPO_SRC (default /usr/share/doc), BENCH_RUNS (default 3).
+# Env: BENCH_REPO_SRC (default /usr/share/doc), BENCH_RUNS (default 3), BENCH_REPO_WORK (where the
+# stores go, default /var/tmp; /dev/shm takes the disk out of the measurement).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # shellcheck source=bench/lib/common.sh
@@ -16,7 +17,7 @@ C_MK=${MKCOMPOSEFS_C:-/usr/local/bin/mkcomposefs}
 [ -x "$C_MK" ] || bench_die "C mkcomposefs missing (../shared/tools/install-composefs-c.sh)"
 bench_need hyperfine "apt-get install hyperfine"
 mkdir -p bench/results
-WORK=$(mktemp -d /var/tmp/cfsboot-bench-repo.XXXXXX)
+WORK=$(mktemp -d "${BENCH_REPO_WORK:-/var/tmp}/cfsboot-bench-repo.XXXXXX")
 trap 'rm -rf "$WORK"' EXIT
 bench_log "warming the page cache ($SRC)"
 bench_warm "$SRC"

@@ -12,6 +12,12 @@
 #
 # Options / env:
 #   --refresh | CFSBOOT_ROOTFS_REFRESH=1   rebuild even when the stamp exists
+#   --variant selinux | CFSBOOT_ROOTFS_VARIANT=selinux
+#                                          a second tree, <cache>/rootfs/bookworm-selinux: minbase plus
+#                                          selinux-policy-default (its postinst builds the policy's
+#                                          file_contexts) and selinux-utils (matchpathcon), with
+#                                          /etc/selinux/config naming SELINUXTYPE=default and an empty
+#                                          /sysroot (composefs-rs's boot transform requires one)
 #   CFSBOOT_DEBIAN_MIRROR                  archive URI (default: from the apt configuration)
 set -euo pipefail
 shopt -s inherit_errexit
@@ -20,11 +26,24 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(dirname "$HERE")
 CACHE="${CFSBOOT_CACHE:-$REPO/.cache}/rootfs"
 SUITE=bookworm
-TARGET="$CACHE/$SUITE"
-STAMP="$CACHE/$SUITE.stamp"
 KEYRING=/usr/share/keyrings/debian-archive-keyring.gpg
 REFRESH=${CFSBOOT_ROOTFS_REFRESH:-0}
-[[ "${1:-}" == "--refresh" ]] && REFRESH=1
+VARIANT=${CFSBOOT_ROOTFS_VARIANT:-}
+while (( $# > 0 )); do
+  case $1 in
+    --refresh) REFRESH=1 ;;
+    --variant) VARIANT=${2:-}; shift ;;
+    *) echo "[rootfs] ERROR: unknown argument $1" >&2; exit 2 ;;
+  esac
+  shift
+done
+case $VARIANT in
+  '') NAME=$SUITE; INCLUDE=() ;;
+  selinux) NAME=$SUITE-selinux; INCLUDE=(--include=selinux-policy-default,selinux-utils) ;;
+  *) echo "[rootfs] ERROR: unknown variant '$VARIANT'" >&2; exit 2 ;;
+esac
+TARGET="$CACHE/$NAME"
+STAMP="$CACHE/$NAME.stamp"
 
 T0=${EPOCHREALTIME/./}
 step() {
@@ -100,7 +119,7 @@ fi
 command -v debootstrap >/dev/null || die "debootstrap not installed"
 step "debootstrap $(dpkg-query -W -f='${Version}' debootstrap 2>/dev/null || echo '?')"
 
-TMP="$CACHE/.$SUITE.tmp"
+TMP="$CACHE/.$NAME.tmp"
 # Anything a previous, interrupted run left mounted inside the temporary tree.
 unmount_below() {
   local dir=$1 m
@@ -116,10 +135,17 @@ trap 'unmount_below "$TMP"; rm -rf "$TMP"' EXIT
 
 KEYRING_ARG=()
 [[ -f $KEYRING ]] && KEYRING_ARG=(--keyring="$KEYRING")
-step "debootstrap --variant=minbase $SUITE (log: $CACHE/debootstrap.log)"
-if ! debootstrap --variant=minbase "${KEYRING_ARG[@]}" "$SUITE" "$TMP" "$MIRROR" >"$CACHE/debootstrap.log" 2>&1; then
-  tail -20 "$CACHE/debootstrap.log" >&2
-  die "debootstrap failed (full log: $CACHE/debootstrap.log)"
+LOG="$CACHE/debootstrap${VARIANT:+-$VARIANT}.log"
+step "debootstrap --variant=minbase ${INCLUDE[*]} $SUITE (log: $LOG)"
+if ! debootstrap --variant=minbase "${INCLUDE[@]}" "${KEYRING_ARG[@]}" "$SUITE" "$TMP" "$MIRROR" >"$LOG" 2>&1; then
+  tail -20 "$LOG" >&2
+  die "debootstrap failed (full log: $LOG)"
+fi
+if [[ $VARIANT == selinux ]]; then
+  # Debian ships no /etc/selinux/config (selinux-basics writes it); the labelling code reads it.
+  [[ -f $TMP/etc/selinux/default/contexts/files/file_contexts ]] || die "selinux-policy-default built no file_contexts"
+  [[ -f $TMP/etc/selinux/config ]] || printf 'SELINUX=permissive\nSELINUXTYPE=default\n' >"$TMP/etc/selinux/config"
+  mkdir -p "$TMP/sysroot"
 fi
 # debootstrap unmounts /proc and /sys itself; make sure nothing stays mounted inside the tree
 # (the differential tests rely on a tree without mount points).
@@ -135,6 +161,6 @@ unmount_below "$TARGET"
 rm -rf "$TARGET"
 mv "$TMP" "$TARGET"
 trap - EXIT
-printf '%s %s minbase %s\n' "$SUITE" "$MIRROR" "$(date -u +%Y-%m-%dT%H:%M:%SZ)" >"$STAMP"
+printf '%s %s minbase%s %s\n' "$SUITE" "$MIRROR" "${VARIANT:++$VARIANT}" "$(date -u +%Y-%m-%dT%H:%M:%SZ)" >"$STAMP"
 step "stamp: $STAMP"
 echo "rootfs: ready: $TARGET"

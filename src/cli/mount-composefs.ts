@@ -147,6 +147,15 @@ export function mountComposefsCommand(name: string, io: Io, bin: string): Comman
         return;
       }
       const { mountByPath, ImageVerityError } = await import('../mount/index.js');
+      const fs = await import('node:fs');
+      let imageFd: number;
+      try {
+        imageFd = fs.openSync(parsed.image, fs.constants.O_RDONLY);
+      } catch (e) {
+        const err = e as NodeJS.ErrnoException;
+        const { strerror } = await import('../sys/errors.js');
+        throw new CliError(`Failed to open ${parsed.image}: ${typeof err.errno === 'number' ? strerror(-err.errno) : err.message}`);
+      }
       let expectedDigest;
       if (parsed.digest !== undefined) {
         const hex = parsed.digest;
@@ -157,7 +166,7 @@ export function mountComposefsCommand(name: string, io: Io, bin: string): Comman
       }
       try {
         mountByPath({
-          image: parsed.image,
+          image: imageFd,
           imageLabel: parsed.image,
           basedirs: parsed.basedirs,
           ...(expectedDigest !== undefined ? { expectedDigest } : {}),
@@ -172,6 +181,8 @@ export function mountComposefsCommand(name: string, io: Io, bin: string): Comman
       } catch (e) {
         if (e instanceof ImageVerityError) throw new CliError(`Failed to mount composefs ${parsed.image}: ${e.message}`);
         throw new CliError(`Failed to mount composefs ${parsed.image}: ${(e as Error).message}`);
+      } finally {
+        fs.closeSync(imageFd);
       }
     });
 }

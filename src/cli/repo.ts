@@ -77,7 +77,7 @@ async function openRepo(cmd: Command) {
     if (g.hash !== undefined && g.hash !== repo.hash) {
       const alg = formatAlgorithmId(repo.algorithm);
       repo.close();
-      throw new CliError(`repository is configured for ${alg} (from meta.json) but --hash ${g.hash} was specified`);
+      throw new CliError(`${path}: repository is configured for ${alg} (from meta.json) but --hash ${g.hash} was specified`);
     }
     if (g.insecure === true) repo.setInsecure();
     if (g.requireVerity === true) repo.requireVerity();
@@ -226,6 +226,21 @@ export function repoCommand(io: Io): Command {
     });
 
   cmd
+    .command('mount')
+    .description('mount an image (digest or ref name) on a directory, verity=require when the image has fs-verity')
+    .argument('<name>')
+    .argument('<mountpoint>')
+    .option('--upperdir <dir>', 'writable upper layer (with --workdir)')
+    .option('--workdir <dir>', 'overlay work directory (with --upperdir)')
+    .option('--rw', 'mount read-write (with --upperdir)')
+    .action(async (name: string, mountpoint: string, o: { upperdir?: string; workdir?: string; rw?: boolean }, self: Command) => {
+      if ((o.upperdir === undefined) !== (o.workdir === undefined)) throw new CliError('--upperdir and --workdir go together');
+      const g = globals(self);
+      const { mountFromRepository } = await import('./mount.js');
+      io.err(`cfsboot repo mount: ${await mountFromRepository(resolveRepoPath(g), name, mountpoint, { ...o, ...(g.insecure === true ? { insecure: true } : {}) })}`);
+    });
+
+  cmd
     .command('gc')
     .description('remove objects no named image references')
     .option('-r, --root <name>', 'also keep this first-level image (repeatable)', (v: string, acc: string[]) => [...acc, v], [] as string[])
@@ -262,7 +277,7 @@ export function repoCommand(io: Io): Command {
         return;
       }
       for (const l of m.formatFsck(r)) io.out(l);
-      if (!m.fsckOk(r)) throw new CliError('repository integrity check failed');
+      if (!m.fsckOk(r)) throw new CliError(`${resolveRepoPath(globals(self))}: repository integrity check failed`);
     });
 
   cmd
@@ -285,7 +300,7 @@ export function repoCommand(io: Io): Command {
   const fsReadOptions = (c: Command, full: boolean): Command => {
     c.argument('<path>', 'the path to the filesystem');
     if (full) {
-      c.option('--bootable', 'transform the filesystem for boot (not implemented)');
+      c.option('--bootable', 'transform the filesystem for boot (SELinux labels, empty /boot and /sysroot)');
     }
     c.option('--no-propagate-usr-to-root', "don't copy /usr metadata to root directory");
     if (full) {
@@ -295,9 +310,6 @@ export function repoCommand(io: Io): Command {
   };
   interface FsOpts { bootable?: boolean; propagateUsrToRoot: boolean; xattrs?: 'allowlist-only' | 'keep-user-xattrs' }
   const loadImport = async () => import('../repository/import.js');
-  const noBootable = (o: FsOpts): void => {
-    if (o.bootable === true) throw new CliError('--bootable is not implemented yet');
-  };
   /** Hash for the repository-less commands: --hash, else an existing repository's, else sha512. */
   const noRepoHash = async (g: GlobalOpts): Promise<'sha256' | 'sha512'> => {
     if (g.hash !== undefined) return g.hash;
@@ -313,21 +325,29 @@ export function repoCommand(io: Io): Command {
       return 'sha512';
     }
   };
+  /** Import failures as one line: `PATH: SYSCALL: what (ERRNO)` for system errors. */
   const wrapImport = (imp: Awaited<ReturnType<typeof loadImport>>, e: unknown): never => {
     if (imp !== undefined && e instanceof imp.ImportError) throw new CliError(e.message);
-    const err = e as { code?: unknown; message?: unknown };
-    if (typeof err?.code === 'string' && typeof err.message === 'string') throw new CliError(err.message);
+    const err = e as { code?: unknown; message?: unknown; syscall?: unknown; path?: unknown };
+    if (typeof err?.code === 'string' && typeof err.message === 'string') {
+      const { code, syscall } = err;
+      if (typeof syscall === 'string' && (typeof err.path === 'string' || Buffer.isBuffer(err.path))) {
+        // Node: "ENOENT: no such file or directory, lstat '/p'"
+        const m = new RegExp(`^${code}: (.*?), ${syscall}\\b`).exec(err.message);
+        throw new CliError(`${String(err.path)}: ${syscall}: ${m?.[1] ?? err.message.split('\n')[0]} (${code})`);
+      }
+      throw new CliError(err.message.split('\n')[0]!);
+    }
     throw e;
   };
 
   fsReadOptions(cmd.command('create-image').description('import a directory tree as objects and commit its image(s)'), true)
     .argument('[name]', "reference name for the image ('ref/<name>' elsewhere)")
     .action(async (path: string, name: string | undefined, o: FsOpts, self: Command) => {
-      noBootable(o);
       const imp = await loadImport();
       const { m, repo } = await openRepo(self);
       try {
-        const hex = await imp.createImage(repo, path, name, { propagateUsrToRoot: o.propagateUsrToRoot, ...(o.xattrs !== undefined ? { xattrs: o.xattrs } : {}) });
+        const hex = await imp.createImage(repo, path, name, { propagateUsrToRoot: o.propagateUsrToRoot, bootable: o.bootable === true, ...(o.xattrs !== undefined ? { xattrs: o.xattrs } : {}) });
         io.out(repo.toId(hex));
       } catch (e) {
         if (e instanceof m.RepositoryError || e instanceof m.MetadataError) wrap(m, e);
@@ -339,18 +359,17 @@ export function repoCommand(io: Io): Command {
 
   fsReadOptions(cmd.command('compute-id').description('compute the image id of a directory tree (writes nothing)'), true)
     .action(async (path: string, o: FsOpts, self: Command) => {
-      noBootable(o);
       const g = globals(self);
       const imp = await loadImport();
       const hash = await noRepoHash(g);
       try {
-        io.out(await imp.computeId(path, { hash, version: Number(g.erofsVersion ?? '1') as 0 | 1 | 2, propagateUsrToRoot: o.propagateUsrToRoot, ...(o.xattrs !== undefined ? { xattrs: o.xattrs } : {}) }));
+        io.out(await imp.computeId(path, { hash, version: Number(g.erofsVersion ?? '1') as 0 | 1 | 2, propagateUsrToRoot: o.propagateUsrToRoot, bootable: o.bootable === true, ...(o.xattrs !== undefined ? { xattrs: o.xattrs } : {}) }));
       } catch (e) {
         wrapImport(imp, e);
       }
     });
 
-  fsReadOptions(cmd.command('compute-karg').description('print the composefs kernel argument for a directory tree (without the boot transform)'), false)
+  fsReadOptions(cmd.command('compute-karg').description('print the composefs kernel argument for a directory tree (always with the boot transform, as cfsctl)'), false)
     .action(async (path: string, o: FsOpts, self: Command) => {
       const g = globals(self);
       const imp = await loadImport();
@@ -358,7 +377,7 @@ export function repoCommand(io: Io): Command {
       const hash = await noRepoHash(g);
       const version = Number(g.erofsVersion ?? '1') as 0 | 1 | 2;
       try {
-        const hex = await imp.computeId(path, { hash, version, propagateUsrToRoot: o.propagateUsrToRoot });
+        const hex = await imp.computeId(path, { hash, version, propagateUsrToRoot: o.propagateUsrToRoot, bootable: true });
         io.out(toCmdlineArg({ version, hash, hex, insecure: g.insecure === true }));
       } catch (e) {
         wrapImport(imp, e);

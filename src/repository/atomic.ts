@@ -6,7 +6,6 @@
  * fsync'ed O_TMPFILE.
  */
 import * as fs from 'node:fs';
-import { randomBytes } from 'node:crypto';
 import {
   close, constants, fsync, fstatx, linkat, mkdirat, openat, readlinkat, renameat2, statx, symlinkat, unlinkat,
 } from '../sys/index.js';
@@ -31,7 +30,7 @@ const ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 
 /** 12 random alphanumerics (temp-name suffix). */
 export function randomSuffix(n = 12): string {
-  const b = randomBytes(n);
+  const b = process.getBuiltinModule('node:crypto').randomBytes(n);
   let s = '';
   for (let i = 0; i < n; i++) s += ALNUM[b[i]! % ALNUM.length];
   return s;

@@ -41,9 +41,10 @@
  *     composefs=…, `?` with --insecure). (composefs-ctl/src/lib.rs `run_app`,
  *     `run_cmd_without_repo`.)
  *
- * NOT implemented: `--bootable` (SELinux relabelling, emptying /boot and /sysroot) — note that
- * upstream's compute-karg ALWAYS applies it, so our compute-karg differs for trees where that
- * transform changes something.
+ *  9. `--bootable` (always for compute-karg): after rule 5, `transform_for_boot`
+ *     (src/repository/boot-transform.ts): /boot and /sysroot emptied, SELinux labels from the
+ *     tree's policy — read from the tree (external files from the repository) by create-image,
+ *     from the directory on disk by compute-id/compute-karg, as upstream.
  */
 import * as fs from 'node:fs';
 import { S_IFMT, S_IFDIR, S_IFREG, S_IFLNK, S_IFCHR, S_IFBLK, S_IFIFO, S_IFSOCK, isDir, type ByteString, type Node } from '../tree/node.js';
@@ -53,6 +54,9 @@ import type { HashName } from '../verity/algorithm.js';
 import { writeImageV1, writeImageV2 } from '../erofs/index.js';
 import type { Repository } from './repository.js';
 import { verityDigestOfBuffer } from '../verity/merkle.js';
+import { ImportError } from './import-error.js';
+import { transformForBoot } from './boot-transform.js';
+import { dirPolicySource, treePolicySource } from './selinux.js';
 
 /** `INLINE_CONTENT_MAX_V0`: regular files larger than this become objects. */
 export const INLINE_MAX = 64;
@@ -61,9 +65,7 @@ export const CONTAINER_XATTR_ALLOWLIST: readonly string[] = ['security.capabilit
 export type XattrFiltering = 'allowlist-only' | 'keep-user-xattrs';
 export type ErofsVersion = 0 | 1 | 2;
 
-export class ImportError extends Error {
-  override readonly name = 'ImportError';
-}
+export { ImportError };
 
 export interface ReadOptions {
   hash: HashName;
@@ -72,6 +74,8 @@ export interface ReadOptions {
   /** Default true (upstream's default: the OCI transform). */
   propagateUsrToRoot?: boolean;
   xattrs?: XattrFiltering;
+  /** `--bootable`: the boot transform (rule 9). */
+  bootable?: boolean;
   /** Digest worker threads for compute-id. */
   threads?: number;
 }
@@ -275,6 +279,20 @@ export async function readFilesystem(path: string, opts: ReadOptions): Promise<N
     }
   }
   if (opts.propagateUsrToRoot !== false) transformForOci(root, opts.xattrs);
+  if (opts.bootable === true) {
+    const repo = opts.repo;
+    const source = repo === undefined
+      ? dirPolicySource(path)
+      : treePolicySource(root, (n) => {
+        const fd = repo.openObject(n.digest!.toString('hex'));
+        try {
+          return fs.readFileSync(fd);
+        } finally {
+          fs.closeSync(fd);
+        }
+      });
+    transformForBoot(root, source);
+  }
   fixNlinks(root);
   return root;
 }

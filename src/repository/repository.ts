@@ -128,6 +128,8 @@ function exists(dirFd: number, path: string): boolean {
 export class Repository {
   private objectsFdCache: number | undefined;
   private closed = false;
+  /** Read buffer of storeObjectFromFile, reused across objects. */
+  private readBuffer: Buffer | undefined;
   /** Effective EROFS formats (meta.json, or the per-invocation override). */
   formats: FormatConfig;
 
@@ -377,8 +379,10 @@ export class Repository {
     }
     try {
       const label = own ? src : `fd ${fd}`;
+      // One read buffer for every object: the consumer copies what it keeps (a fresh 1 MiB
+      // buffer per object made the garbage collector a third of an import's CPU time).
+      const buf = (this.readBuffer ??= Buffer.allocUnsafe(1 << 20));
       function* chunks(): Generator<Uint8Array> {
-        const buf = Buffer.allocUnsafe(1 << 20);
         for (let pos = 0; ; ) {
           let n: number;
           try {
@@ -462,6 +466,17 @@ export class Repository {
    * different → fatal `fs-verity content mismatch`; no verity in an insecure repository →
    * verity not required; anything else fatal.
    */
+  /** After ENOENT opening `rel`: when `rel` is a symlink (pointing nowhere), names it. */
+  private refuseDangling(rel: string, name: string): void {
+    let target: string;
+    try {
+      target = readlinkat(this.fd, rel);
+    } catch {
+      return;
+    }
+    throw new RepositoryError('ImageNotFound', this.describe(rel), `image not found: ${name} (dangling link to ${target})`);
+  }
+
   openImage(name: string): OpenedImage {
     const rel = `${IMAGES_DIR}/${name}`;
     let fd: number;
@@ -469,11 +484,13 @@ export class Repository {
       fd = openat(this.fd, rel, constants.O_RDONLY);
     } catch (e) {
       if (!isSysError(e, 'ENOENT')) throw ioError(this.describe(rel), 'opening image', e);
+      this.refuseDangling(rel, name);
       if (name.includes('/')) throw new RepositoryError('ImageNotFound', this.describe(rel), `image not found: ${name}`);
       const refRel = `${IMAGES_DIR}/${REFS_DIR}/${name}`;
       try {
         return { fd: openat(this.fd, refRel, constants.O_RDONLY), verity: true };
       } catch (e2) {
+        if (isSysError(e2, 'ENOENT')) this.refuseDangling(refRel, name);
         if (isSysError(e2, 'ENOENT')) throw new RepositoryError('ImageNotFound', this.describe(rel), `image not found: ${name}`);
         throw ioError(this.describe(refRel), 'opening image', e2);
       }

@@ -13,16 +13,21 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CmdlineError, parseSetupRootKargs, type ComposefsKarg } from '../cmdline/index.js';
-import { mountComposefs, MountError, kernelPath, mountOverlay, FsContext, readMountinfo, topMountAt, composefsSourceDigest, mountsUnder, TEMP_PREFIX, tempBase, Unwinder, type Layer } from '../mount/index.js';
+import {
+  mountComposefs, MountError, kernelPath, mountOverlay, readMountinfo, topMountAt, composefsSourceDigest, Unwinder,
+} from '../mount/index.js';
 import {
   close, constants, mkdirat, mountSetattr, moveMount, openat, openTree, statx, umount2,
 } from '../sys/index.js';
 import { isSysError } from '../sys/errors.js';
 import { formatAlgorithmId } from '../verity/algorithm.js';
 import { ChooseError, chooseImage, type ChosenImage } from './choose.js';
-import { ConfigError, loadConfig, type MountType, type SetupRootConfig } from './config.js';
+import { ConfigError, loadConfig, type SetupRootConfig } from './config.js';
 import type { BootLog } from './log.js';
 import { readStatus, StatusRecorder, type StatusKarg } from './status.js';
+import { BootFailure, fail } from './failure.js';
+import { cleanupLeftovers, wholeRoot } from './rerun.js';
+import { dropTempMounts, mountStateDir, O_DIR_PATH, openState, transientTmpfs, type Assembly, type Undo } from './state-mounts.js';
 
 export interface SetupRootOptions {
   sysroot: string;
@@ -37,24 +42,6 @@ export interface SetupRootOptions {
   statusFile?: string;
 }
 
-/** A boot failure: `step` is a short key (status.json), the message is the one line shown. */
-export class BootFailure extends Error {
-  override readonly name = 'BootFailure';
-  constructor(
-    readonly step: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
-function fail(step: string, e: unknown, context?: string): BootFailure {
-  if (e instanceof BootFailure) return e;
-  const msg = (e as Error)?.message ?? String(e);
-  return new BootFailure(step, context !== undefined ? `${context}: ${msg}` : msg);
-}
-
-const O_DIR_PATH = (): number => constants.O_PATH | constants.O_DIRECTORY;
 
 /** The karg as written on the command line (for messages and status). */
 export function kargText(k: ComposefsKarg): string {
@@ -90,41 +77,11 @@ function gptAutoLink(rec: StatusRecorder): void {
   }
 }
 
-/** Detaches what an earlier, interrupted run left: composefs mounts on `target`, temp layer mounts. */
-function cleanupLeftovers(target: string, log: BootLog): string[] {
-  const done: string[] = [];
-  for (let i = 0; i < 16; i++) {
-    const top = topMountAt(readMountinfo(), target);
-    if (top === undefined || composefsSourceDigest(top.source) === undefined) break;
-    umount2(target, constants.MNT_DETACH);
-    done.push(`detached ${top.source} from ${target} (mount ${top.id})`);
-  }
-  const base = tempBase();
-  for (const m of mountsUnder(readMountinfo(), base)) {
-    if (path.dirname(m.mountPoint) === base && path.basename(m.mountPoint).startsWith(TEMP_PREFIX)) {
-      umount2(m.mountPoint, constants.MNT_DETACH);
-      done.push(`detached stale layer mount ${m.mountPoint}`);
-    }
-  }
-  try {
-    for (const name of fs.readdirSync(base)) {
-      if (!name.startsWith(TEMP_PREFIX)) continue;
-      try {
-        fs.rmdirSync(path.join(base, name));
-        done.push(`removed ${path.join(base, name)}`);
-      } catch {
-        // still in use by a running mount elsewhere: leave it
-      }
-    }
-  } catch {
-    // no temp base: nothing to clean
-  }
-  for (const d of done) log.warn(`cleaning up an earlier run: ${d}`);
-  return done;
-}
-
 /** Step E with status and log lines. */
 function chooseWithStatus(kargs: ComposefsKarg[], sysroot: string, rec: StatusRecorder, log: BootLog): ChosenImage {
+  // "not found, trying the next karg" is said only once a later karg is mounted: a refused boot
+  // stays one line (its message lists every digest tried; status.json has each karg's outcome)
+  const notFound: string[] = [];
   try {
     return chooseImage(kargs, sysroot, (r) => {
       const entry = rec.doc.kargs.find((k) => k.hex === r.karg.hex && k.outcome === 'not-tried');
@@ -132,169 +89,15 @@ function chooseWithStatus(kargs: ComposefsKarg[], sysroot: string, rec: StatusRe
         entry.outcome = r.outcome;
         if (r.outcome !== 'mounted') entry.detail = r.detail;
       }
-      if (r.outcome === 'not-found') log.warn(`image ${r.karg.hex} not found (${r.detail}), trying next karg`);
+      if (r.outcome === 'not-found') notFound.push(`image ${r.karg.hex} not found (${r.detail}), trying next karg`);
       if (r.outcome === 'mounted') {
+        for (const line of notFound) log.warn(line);
         rec.doc.repository = { path: path.join(sysroot, 'composefs'), algorithm: `fsverity-${r.karg.hash}-12`, metaVerity: false };
       }
     });
   } catch (e) {
     if (e instanceof ChooseError) throw new BootFailure(e.step, e.message);
     throw e;
-  }
-}
-
-/** Opens `state/deploy/<hex>` and checks the subdirectories the configuration will use. */
-function openState(sysrootFd: number, sysroot: string, hex: string, config: SetupRootConfig): number {
-  const rel = `state/deploy/${hex}`;
-  let fd: number;
-  try {
-    fd = openat(sysrootFd, rel, O_DIR_PATH());
-  } catch (e) {
-    throw fail('state', e, `opening the state directory ${path.join(sysroot, rel)}`);
-  }
-  for (const d of ['etc', 'var'] as const) {
-    const t: MountType = config[d];
-    if (t !== 'bind' && t !== 'overlay') continue;
-    try {
-      close(openat(fd, d, O_DIR_PATH()));
-    } catch (e) {
-      close(fd);
-      throw fail('state', e, `opening ${path.join(sysroot, rel, d)} (needed for the ${t} mount of /${d})`);
-    }
-  }
-  return fd;
-}
-
-function mkdirExistOk(dirfd: number, name: string, mode: number, label: string): void {
-  try {
-    mkdirat(dirfd, name, mode);
-  } catch (e) {
-    if (!isSysError(e, 'EEXIST')) throw fail('state', e, `creating ${label}`);
-  }
-}
-
-interface Undo {
-  mounts: Unwinder;
-  resources: Unwinder;
-}
-
-interface Assembly {
-  floating: boolean;
-  unwind: Unwinder;
-  rec: StatusRecorder;
-}
-
-/** A fresh tmpfs for transient upper/work dirs; attached to a temp dir unless floating. */
-function transientTmpfs(a: Assembly, what: string): { upper: Layer; work: Layer } {
-  const ctx = new FsContext('tmpfs');
-  let tfd: number;
-  try {
-    ctx.create();
-    tfd = ctx.mount(false);
-  } catch (e) {
-    throw fail('mount', e, `creating the tmpfs for ${what}`);
-  } finally {
-    ctx.close();
-  }
-  a.unwind.push(`tmpfs fd for ${what}`, () => close(tfd));
-  let dirFd = tfd;
-  if (!a.floating) {
-    // older kernels cannot use directories inside a detached mount as overlay layers
-    const dir = fs.mkdtempSync(path.join(tempBase(), TEMP_PREFIX));
-    a.unwind.push(`temp dir ${dir}`, () => fs.rmdirSync(dir));
-    moveMount(tfd, '', constants.AT_FDCWD, dir, constants.MOVE_MOUNT_F_EMPTY_PATH);
-    a.unwind.push(`temp mount ${dir}`, () => umount2(dir, constants.MNT_DETACH));
-    dirFd = openat(constants.AT_FDCWD, dir, O_DIR_PATH());
-    const opened = dirFd;
-    a.unwind.push(`fd of ${dir}`, () => close(opened));
-  }
-  mkdirat(dirFd, 'upper', 0o755);
-  mkdirat(dirFd, 'work', 0o700);
-  const upper = openat(dirFd, 'upper', O_DIR_PATH());
-  const work = openat(dirFd, 'work', O_DIR_PATH());
-  a.unwind.push(`fds of ${what} upper/work`, () => {
-    close(upper);
-    close(work);
-  });
-  return { upper: { fd: upper, detached: false, label: `${what} upper` }, work: { fd: work, detached: false, label: `${what} work` } };
-}
-
-/** Runs the unwind actions of temp mounts made for one overlay (the overlay keeps its layers). */
-function dropTempMounts(a: Assembly): void {
-  const failures = a.unwind.unwind();
-  if (failures.length > 0) throw new BootFailure('mount', `cleaning up temporary mounts: ${failures.join('; ')}`);
-}
-
-/** Step K for one of /etc, /var. */
-function mountStateDir(a: Assembly, rootFd: number, stateFd: number, statePath: string, d: 'etc' | 'var', type: MountType): void {
-  if (type === 'none') return;
-  const where = `/${d}`;
-  if (type === 'bind') {
-    let clone: number;
-    try {
-      clone = openTree(stateFd, d, constants.OPEN_TREE_CLONE);
-    } catch (e) {
-      throw fail('state', e, `cloning ${path.join(statePath, d)}`);
-    }
-    try {
-      moveMount(clone, '', rootFd, d, constants.MOVE_MOUNT_F_EMPTY_PATH);
-    } catch (e) {
-      throw fail('mount', e, `bind-mounting ${path.join(statePath, d)} on ${where}`);
-    } finally {
-      close(clone);
-    }
-    a.rec.doc.mounts.push({ path: where, what: `bind of ${path.join(statePath, d)}` });
-    return;
-  }
-  let base: number;
-  try {
-    base = openat(rootFd, d, O_DIR_PATH());
-  } catch (e) {
-    throw fail('mount', e, `opening ${where} of the composefs image`);
-  }
-  try {
-    let layers: { upper: Layer; work: Layer };
-    let source: string;
-    let what: string;
-    if (type === 'overlay') {
-      const st = openat(stateFd, d, O_DIR_PATH());
-      try {
-        mkdirExistOk(st, 'upper', 0o755, path.join(statePath, d, 'upper'));
-        mkdirExistOk(st, 'work', 0o700, path.join(statePath, d, 'work'));
-        const upper = openat(st, 'upper', O_DIR_PATH());
-        const work = openat(st, 'work', O_DIR_PATH());
-        a.unwind.push(`fds of ${where} upper/work`, () => {
-          close(upper);
-          close(work);
-        });
-        layers = { upper: { fd: upper, detached: false, label: `${where} upper` }, work: { fd: work, detached: false, label: `${where} work` } };
-      } finally {
-        close(st);
-      }
-      source = 'overlay';
-      what = `overlay, upper ${path.join(statePath, d, 'upper')}`;
-    } else {
-      layers = transientTmpfs(a, where);
-      source = 'transient';
-      what = 'overlay on a fresh tmpfs (transient)';
-    }
-    let ovl;
-    try {
-      ovl = mountOverlay({ source, lower: [{ fd: base, detached: false, label: `${where} of the image` }], upper: layers, readOnly: false }, `mounting the ${where} overlay`);
-    } catch (e) {
-      throw fail('mount', e);
-    }
-    try {
-      moveMount(ovl.fd, '', base, '.', constants.MOVE_MOUNT_F_EMPTY_PATH);
-    } catch (e) {
-      throw fail('mount', e, `attaching the ${where} overlay`);
-    } finally {
-      close(ovl.fd);
-    }
-    dropTempMounts(a);
-    a.rec.doc.mounts.push({ path: where, what });
-  } finally {
-    close(base);
   }
 }
 
@@ -380,11 +183,24 @@ function run(o: SetupRootOptions, sysroot: string, target: string, replacing: bo
     } catch {
       previous = undefined;
     }
-    if (previous !== undefined && (previous.result === 'ok' || previous.result === 'already-mounted') && previous.rootMountId === top.id) {
+    const named = kargs.some((k) => k.hex === composefsSourceDigest(top.source));
+    if (named && previous !== undefined && (previous.result === 'ok' || previous.result === 'already-mounted') && previous.rootMountId === top.id) {
       Object.assign(rec.doc, { ...previous, steps: rec.doc.steps, started: rec.doc.started });
       rec.doc.rootMountId = top.id;
       log.info(`the composefs root is already in place: ${top.source} on ${target} (mount ${top.id}); nothing to do`);
       return 'already-mounted';
+    }
+    if (wholeRoot(target, top, config) !== undefined) {
+      // no physical root below it: detaching it would lose the only handle on the physical root
+      // (the floating assembly attaches only a finished tree), so never unwind it
+      if (named) {
+        rec.doc.rootMountId = top.id;
+        log.info(`the composefs root is already in place: ${top.source} on ${target} (mount ${top.id}, no earlier status record); nothing to do`);
+        return 'already-mounted';
+      }
+      if (replacing) {
+        throw new BootFailure('sysroot', `${target} already holds the composefs root ${top.source} (mount ${top.id}) and no physical root below it; the command line names ${kargs.map((k) => k.hex).join(', ')}: not replacing it`);
+      }
     }
     rec.doc.cleanup = cleanupLeftovers(target, log);
   } else {
@@ -557,8 +373,8 @@ function run(o: SetupRootOptions, sysroot: string, target: string, replacing: bo
   rec.step('sysroot-clone');
 
   // K. /etc, then /var
-  mountStateDir(a, visibleFd, stateFd, statePath, 'etc', config.etc);
-  mountStateDir(a, visibleFd, stateFd, statePath, 'var', config.var);
+  mountStateDir(a, visibleFd, rootFd, stateFd, statePath, 'etc', config.etc);
+  mountStateDir(a, visibleFd, rootFd, stateFd, statePath, 'var', config.var);
   rec.step('state-mounts');
 
   // L. floating: swap the finished tree in

@@ -56,6 +56,8 @@ export interface StatusDocument {
   /** Mount id of the composefs root once in place (statx STATX_MNT_ID). */
   rootMountId?: number;
   steps: Array<{ step: string; ms: number }>;
+  /** Time from process start to the beginning of the sequence (executable start-up, module loading). */
+  startupMs?: number;
   totalMs?: number;
   cleanup?: string[];
 }
@@ -76,6 +78,7 @@ export class StatusRecorder {
       kargs: [],
       mounts: [],
       steps: [],
+      startupMs: Math.round(this.t0 * 1000) / 1000,
     };
   }
 

@@ -5,10 +5,9 @@
  * (SHA-512) of it and are built on the calling thread.
  */
 import * as fs from 'node:fs';
-import { availableParallelism } from 'node:os';
+import { PARALLEL_THRESHOLD, READ_CHUNK } from './chunks.js';
 import type { HashName } from './hashes.js';
 import { FsVerityHasher } from './merkle.js';
-import { DigestPool, PARALLEL_THRESHOLD, PoolFileError, READ_CHUNK } from './pool.js';
 
 export { PARALLEL_THRESHOLD, READ_CHUNK };
 
@@ -48,11 +47,13 @@ export interface DigestOptions {
 
 /** Digest of a file by path; large files are hashed in parallel. */
 export async function verityDigestOfFile(path: string, hash: HashName, opts: DigestOptions = {}): Promise<Buffer> {
-  const threads = Math.max(1, opts.threads ?? availableParallelism());
+  const threads = Math.max(1, opts.threads ?? (await import('node:os')).availableParallelism());
   const fd = openRegular(path);
   try {
     const size = fs.fstatSync(fd).size;
     if (threads === 1 || size < PARALLEL_THRESHOLD) return verityDigestOfFd(fd, hash, path);
+    // worker threads are loaded only for large files (the boot path never needs them)
+    const { DigestPool, PoolFileError } = await import('./pool.js');
     const pool = new DigestPool({ threads, hash });
     try {
       return await pool.digest(path, hash, size);

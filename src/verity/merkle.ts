@@ -4,7 +4,6 @@
  * hashed into level i+1; on finish the partial blocks are zero-padded and flushed upwards until a
  * single hash (the root) remains. An empty file has an all-zero root hash.
  */
-import { hash as oneShotHash } from 'node:crypto';
 import { buildDescriptor, BLOCK_SIZE } from './descriptor.js';
 import { HASHES, type HashName } from './hashes.js';
 
@@ -14,12 +13,16 @@ interface Level {
   total: number;
 }
 
+// node:crypto is loaded on first use: the boot path measures digests in the kernel and never
+// hashes in userspace when the image carries fs-verity, and loading it costs milliseconds there
+let oneShotHash: typeof import('node:crypto').hash | undefined;
+
 /** Hashes one block. `crypto.hash` is the cheapest per-call path Node offers. */
 export function hashBlock(hash: HashName, block: Uint8Array): Buffer {
+  oneShotHash ??= process.getBuiltinModule('node:crypto').hash;
   return oneShotHash(hash, block, 'buffer') as unknown as Buffer;
 }
 
-/** Accepts level-0 (data block) hashes in order and produces the root hash and file digest. */
 export class MerkleBuilder {
   private readonly levels: Level[] = [];
   private readonly digestSize: number;

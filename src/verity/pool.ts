@@ -20,10 +20,9 @@ import { BLOCK_SIZE } from './descriptor.js';
 import { HASHES, type HashName } from './hashes.js';
 import { MerkleBuilder } from './merkle.js';
 
-/** Read size for streaming: large reads keep syscalls and JS overhead per byte low. */
-export const READ_CHUNK = 1 << 20;
-/** Files at least this large are hashed by several threads when more than one is allowed. */
-export const PARALLEL_THRESHOLD = 32 << 20;
+import { PARALLEL_THRESHOLD, READ_CHUNK } from './chunks.js';
+
+export { PARALLEL_THRESHOLD, READ_CHUNK };
 
 export interface DigestPoolOptions {
   /** Worker threads. Default: available cores. */

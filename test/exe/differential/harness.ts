@@ -209,9 +209,12 @@ export function ourReaderExists(): boolean {
   return !`${r.stdout}${r.stderr}`.includes('not implemented');
 }
 
-/** Builds (cached) the debootstrap rootfs with scripts/rootfs.sh; returns its path. */
-export function buildRootfs(): string {
-  const r = spawnSync('bash', [path.join(REPO, 'scripts/rootfs.sh')], {
+/**
+ * Builds (cached) the debootstrap rootfs with scripts/rootfs.sh (`variant` 'selinux': with Debian's
+ * SELinux policy, see the script); returns its path.
+ */
+export function buildRootfs(variant?: 'selinux'): string {
+  const r = spawnSync('bash', [path.join(REPO, 'scripts/rootfs.sh'), ...(variant !== undefined ? ['--variant', variant] : [])], {
     encoding: 'utf8',
     env: { ...process.env, CFSBOOT_CACHE: CACHE },
     timeout: 600_000,

@@ -20,7 +20,7 @@ describe('kernel feature simulation', () => {
     for (const f of Object.keys(KERNEL_FEATURES) as Array<keyof typeof KERNEL_FEATURES>) {
       const e = simulatedError(f, 'fsconfig', 'x');
       expect(isSysError(e)).toBe(true);
-      expect((e as { code: string }).code).toBe(f === 'erofs-file-backed' ? 'ENOTBLK' : 'EINVAL');
+      expect((e as unknown as { code: string }).code).toBe(f === 'erofs-file-backed' ? 'ENOTBLK' : 'EINVAL');
       expect(e.message).toContain(`simulated: CFSBOOT_SIMULATE_MISSING=${f}`);
     }
   });

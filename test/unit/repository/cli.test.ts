@@ -68,14 +68,14 @@ describe('cfsboot repo', () => {
     r = await run('repo', '--repo', dir, 'gc', '-n');
     expect(r.out).toEqual(['Dry run (no files deleted):', 'Objects: 0 removed (0 bytes)']);
     r = await run('repo', '--repo', dir, '--hash', 'sha256', 'fsck');
-    expect(r.err[0]).toBe('cfsboot: repository is configured for fsverity-sha512-12 (from meta.json) but --hash sha256 was specified');
+    expect(r.err[0]).toBe(`cfsboot: ${dir}: repository is configured for fsverity-sha512-12 (from meta.json) but --hash sha256 was specified`);
     r = await run('repo', '--repo', dir, '--require-verity', 'images');
     expect(r.code).toBe(1);
     expect(r.err[0]).toContain('repository was not initialized with fs-verity');
     fs.unlinkSync(path.join(dir, 'objects', obj.slice(0, 2), obj.slice(2)));
     r = await run('repo', '--repo', dir, 'fsck');
     expect(r.code).toBe(1);
-    expect(r.err).toEqual(['cfsboot: repository integrity check failed']);
+    expect(r.err).toEqual([`cfsboot: ${dir}: repository integrity check failed`]);
     r = await run('repo', '--repo', dir, 'fsck', '--json');
     expect(r.code).toBe(0);
     expect(JSON.parse(r.out.join('\n'))).toMatchObject({ ok: false, missing_objects: 1 });

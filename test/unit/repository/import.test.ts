@@ -6,6 +6,8 @@ import { Repository, fsck, fsckOk, formatConfig } from '../../../src/repository/
 import { computeId, createImage, readFilesystem } from '../../../src/repository/import.js';
 import { algorithmFor } from '../../../src/verity/algorithm.js';
 import { runCli } from '../../helpers/cli.js';
+import { lsetxattr } from '../../../src/sys/xattr.js';
+import { verityDigestOfBuffer } from '../../../src/verity/merkle.js';
 
 const run = runCli;
 
@@ -102,6 +104,52 @@ describe('composefs-rs directory import', () => {
     expect(a).toMatch(/^[0-9a-f]{128}$/);
   });
 
+  it('xattr filtering: only security.capability (+ user.* with keep-user-xattrs), none dropped without propagation', async () => {
+    const root = makeTree();
+    const isRoot = process.getuid?.() === 0;
+    const f = path.join(root, 'usr/bin/small');
+    lsetxattr(f, 'user.a', 'x');
+    lsetxattr(path.join(root, 'usr'), 'user.usr', 'u');
+    // trusted.* and security.capability need CAP_SYS_ADMIN / CAP_SETFCAP: root only.
+    const cap = Buffer.from('0100000200040000000000000000000000000000', 'hex'); // VFS_CAP_REVISION_2, cap_net_bind_service
+    if (isRoot) {
+      lsetxattr(f, 'trusted.t', 'y');
+      lsetxattr(f, 'security.capability', cap);
+    }
+    const keys = (n: { xattrs: Map<string, Buffer> }): string[] => [...n.xattrs.keys()].sort();
+    const small = (t: Awaited<ReturnType<typeof readFilesystem>>) => t.children!.get('usr')!.children!.get('bin')!.children!.get('small')!;
+    const allow = await readFilesystem(root, { hash: 'sha256' });
+    expect(keys(small(allow))).toEqual(isRoot ? ['security.capability'] : []);
+    if (isRoot) expect(small(allow).xattrs.get('security.capability')).toEqual(cap);
+    expect(keys(allow)).toEqual([]); // root copies /usr's xattrs, then filtering drops user.usr
+    const user = await readFilesystem(root, { hash: 'sha256', xattrs: 'keep-user-xattrs' });
+    expect(keys(small(user))).toEqual(isRoot ? ['security.capability', 'user.a'] : ['user.a']);
+    expect(keys(user)).toEqual(['user.usr']);
+    const none = await readFilesystem(root, { hash: 'sha256', propagateUsrToRoot: false });
+    expect(keys(small(none))).toEqual(isRoot ? ['security.capability', 'trusted.t', 'user.a'] : ['user.a']);
+    const ids = await Promise.all([{}, { xattrs: 'keep-user-xattrs' as const }].map((o) => computeId(root, { hash: 'sha256', ...o })));
+    expect(ids[0]).not.toBe(ids[1]);
+  });
+
+  for (const hash of ['sha256', 'sha512'] as const) {
+    it(`metacopy xattr carries the full ${hash} digest (V0/V1: C would truncate sha512 to 32 bytes)`, async () => {
+      const root = makeTree();
+      const repo = newRepo(hash);
+      try {
+        await createImage(repo, root, 'img');
+        const { bytes } = repo.readImage('img');
+        const digest = verityDigestOfBuffer(hash, Buffer.from('x'.repeat(5000)));
+        // struct { u8 version = 0; u8 len; u8 flags = 0; u8 digest_algo; u8 digest[] }
+        const value = Buffer.concat([Buffer.from([0, 4 + digest.length, 0, hash === 'sha256' ? 1 : 2]), digest]);
+        expect(bytes.includes(value)).toBe(true);
+        if (hash === 'sha512') expect(bytes.includes(Buffer.concat([Buffer.from([0, 36, 0, 2]), digest.subarray(0, 32)]))).toBe(false);
+        expect(bytes.includes(Buffer.from(`/${digest.toString('hex').slice(0, 2)}/${digest.toString('hex').slice(2)}`))).toBe(true);
+      } finally {
+        repo.close();
+      }
+    });
+  }
+
   it('fails without /usr when propagating', async () => {
     const root = path.join(tmp(), 'r');
     fs.mkdirSync(root);
@@ -117,6 +165,9 @@ describe('composefs-rs directory import', () => {
 
   it('CLI: create-image, compute-id, compute-karg', async () => {
     const root = makeTree();
+    // compute-karg always applies the boot transform, which needs /boot and /sysroot.
+    fs.mkdirSync(path.join(root, 'boot'));
+    fs.mkdirSync(path.join(root, 'sysroot'));
     const repoPath = path.join(tmp(), 'repo');
     expect((await run('repo', 'init', '--insecure', repoPath)).code).toBe(0);
     const c = await run('repo', '--repo', repoPath, '--insecure', 'create-image', root, 'img');
