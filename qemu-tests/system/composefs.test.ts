@@ -43,7 +43,8 @@ describe.skipIf(reason !== undefined)('full-system composefs boots (UKI, OVMF, d
   });
   afterAll(() => {
     if (!logs) return;
-    if (keep) console.log(`[system] kept ${logs}`);
+    // a boot's log is removed once its case passed: any log left belongs to a failed case
+    if (keep || fs.readdirSync(logs).some((f) => f.endsWith('.log'))) console.log(`[system] kept ${logs}`);
     else h.cleanup(logs);
     const r = (o: Record<string, number>): string => JSON.stringify(Object.fromEntries(Object.entries(o).map(([k, v]) => [k, +v.toFixed(1)])));
     console.log(`[system] build steps (s): ${r(s.timings)}`);
@@ -157,13 +158,14 @@ describe.skipIf(reason !== undefined)('full-system composefs boots (UKI, OVMF, d
       'while IFS= read -r l; do p status "$l"; done < /tmp/st',
       'n=0; while read -r a b c d mp e; do case "$e" in *composefs*|*erofs*|*" overlay "*) n=$((n+1));; esac; case "$mp" in /sysroot*) p sysroot-mount "$mp $e";; esac; done < /proc/self/mountinfo; p composefs-mounts $n',
       'p unit "$(systemctl show -P ActiveState cfsboot-setup-root.service)"',
+      'n=0; systemctl show-environment > /tmp/env 2>/dev/null; while IFS= read -r l; do case "$l" in *cfsboot-injected*) n=$((n+1));; esac; done < /tmp/env; p manager-env $n',
       'journalctl -b -o cat --no-pager -u cfsboot-setup-root.service 2>/dev/null | while IFS= read -r l; do p journal "$l"; done',
       "printf 'CFSBOOT-%s\\n' EMERGENCY-DONE",
       'poweroff -f',
     ].join('; ') + '\n';
 
-  async function tamperBoot(name: string, karg: string, disk: string): Promise<s.UefiBoot> {
-    const r = await boot(name, TRIXIE, [karg, 'SYSTEMD_SULOGIN_FORCE=1'], disk, {
+  async function tamperBoot(name: string, karg: string, disk: string, extra: string[] = []): Promise<s.UefiBoot> {
+    const r = await boot(name, TRIXIE, [karg, 'SYSTEMD_SULOGIN_FORCE=1', ...extra], disk, {
       interactions: [
         { when: /Entering emergency mode[\s\S]*Control-D/, send: '\n', delayMs: 1500 },
         { when: /# $/, send: EMERGENCY_COMMANDS, delayMs: 500 },
@@ -190,10 +192,18 @@ describe.skipIf(reason !== undefined)('full-system composefs boots (UKI, OVMF, d
     expect(h.resultValues(r, 'status').join('\n')).toMatch(reasonRe);
   }
 
-  it('tamper: karg naming a missing image -> emergency, nothing mounted', async () => {
+  it('tamper: karg naming a missing image -> emergency, nothing mounted (runtime options injected into the manager do not reach the unit)', async () => {
     const missing = 'f'.repeat(128);
-    const r = await tamperBoot('tamper-missing', rp.kargV1(missing), repos.v1.disk);
+    // systemd.setenv= puts these into the service manager's environment, which every service
+    // inherits; the unit's UnsetEnvironment= must keep them from composefs-setup-root (with
+    // LD_PRELOAD the dynamic loader would complain about the missing object in the unit's journal)
+    const inject = ['systemd.setenv=LD_PRELOAD=/cfsboot-injected.so', 'systemd.setenv=NODE_OPTIONS=--require=/cfsboot-injected.js'];
+    const r = await tamperBoot('tamper-missing', rp.kargV1(missing), repos.v1.disk, inject);
     expectReason(r, /no composefs image found/);
+    expect(s.one(r, 'manager-env'), 'the injection reached the manager').toBe('2');
+    // positive control: processes started without that unset do get LD_PRELOAD (ld.so complains)
+    expect(r.log).toMatch(/ld\.so: object '\/cfsboot-injected\.so' from LD_PRELOAD cannot be preloaded/);
+    expect(h.resultValues(r, 'journal').join('\n')).not.toMatch(/cfsboot-injected|LD_PRELOAD|ld\.so/);
     passed(r);
   });
 

@@ -4,7 +4,8 @@
  * This host cannot enable fs-verity, so the secure repositories are made inside helper VMs (busybox
  * initramfs + trixie kernel, qemu-tests/lib/harness.ts) on GPT disks with an ext4 `-O verity`
  * root partition, reading the rootfs from the plain root disk (attached read-only):
- *   helper 1: `cfsboot repo init` (V1, sha512, verity) + `create-image` + `compute-karg` on one
+ *   helper 1: `cfsboot repo init` (V1, sha512, verity) + `create-image --bootable` (composefs-rs's
+ *             boot transform, which `compute-karg` always applies) + `compute-karg` on one
  *             disk, plus `state/deploy/<hex>/{etc/upper,etc/work,var}` (var = the rootfs's /var);
  *   the host copies that disk (block copies keep fs-verity) five times;
  *   helper 2: turns the copies into a V2-only repository and a dual one (`init --reset-metadata`
@@ -12,7 +13,7 @@
  *             `create-image` over the same objects costs minutes under TCG) and three tampered
  *             ones (an image symlink to another object, meta.json rewritten without verity, the
  *             canary's object replaced by other bytes with verity).
- * The insecure repository is made on the host (`init --insecure --dual`, `create-image`) on a disk
+ * The insecure repository is made on the host (`init --insecure --dual`, `create-image --bootable`) on a disk
  * without the verity feature; its V2 image is the one helper 2 imports (same file contents, so the
  * same objects). Everything is cached in the workspace (keyed on cfsboot, the module, the probe,
  * the rootfs).
@@ -134,7 +135,7 @@ mount -t ext4 -o nobarrier /dev/vdb1 /t || fail "mount /dev/vdb1"
 R=/t/composefs
 cfsboot repo --repo $R init > /tmp/o 2>&1 || fail "init: $(cat /tmp/o)"
 t0=$(date +%s)
-out=$(cfsboot repo --repo $R create-image /src os 2>&1) || fail "create-image: $out"
+out=$(cfsboot repo --repo $R create-image --bootable /src os 2>&1) || fail "create-image: $out"
 res create-image-seconds $(( $(date +%s) - t0 ))
 hex=\${out#sha512:}
 res v1 $hex
@@ -174,7 +175,7 @@ cd /; sync; umount /t /src
     fs.mkdirSync(tree);
     const repo = path.join(tree, 'composefs');
     execFileSync(ws.cfsboot, ['repo', '--repo', repo, 'init', '--insecure', '--dual'], { stdio: 'ignore' });
-    const hex = execFileSync(ws.cfsboot, ['repo', '--repo', repo, 'create-image', rootfs, 'os'], { encoding: 'utf8' })
+    const hex = execFileSync(ws.cfsboot, ['repo', '--repo', repo, 'create-image', '--bootable', rootfs, 'os'], { encoding: 'utf8' })
       .trim()
       .replace(/^sha512:/, '');
     const karg = execFileSync(ws.cfsboot, ['repo', 'compute-karg', rootfs], { encoding: 'utf8' }).trim();
