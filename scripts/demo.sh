@@ -12,13 +12,24 @@
 #                                 on /sysroot with verity=require. Then a replaced object is caught.
 #   bash scripts/demo.sh --host   the same on this host inside `unshare -m`, insecure (this host's
 #                                 kernel has no fs-verity): `?` karg, no verity.
+#   bash scripts/demo.sh --system the whole system: Debian trixie with our dracut module, a UKI whose
+#                                 .cmdline carries the karg, booted under OVMF from a secure
+#                                 repository (qemu-tests/system/demo.sh; first run ~8 min).
 # Env: CFSBOOT_DEMO_KERNEL (default trixie-6.12; e.g. sid-7.2 for the floating path).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 MODE=qemu
-[[ ${1:-} == --host ]] && MODE=host
+case ${1:-} in
+  --host) MODE=host ;;
+  --system) MODE=system ;;
+  '') ;;
+  *) echo "usage: $0 [--host|--system]" >&2; exit 2 ;;
+esac
 bash scripts/setup.sh
 npm run --silent build
+if [[ $MODE == system ]]; then
+  exec bash qemu-tests/system/demo.sh
+fi
 KERNEL=${CFSBOOT_DEMO_KERNEL:-trixie-6.12}
 EXE="$PWD/dist/cfsboot"
 WORK=$(mktemp -d /var/tmp/cfsboot-demo.XXXXXX)
