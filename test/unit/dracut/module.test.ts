@@ -145,7 +145,7 @@ describe('dracut module 37cfsboot', () => {
     expect(all('StandardError')).toEqual(['journal+console']);
     expect(unit).not.toMatch(/^\[Install\]/m);
     const unset = all('UnsetEnvironment').join(' ').split(/\s+/);
-    for (const v of ['NODE_OPTIONS', 'NODE_PATH', 'NODE_EXTRA_CA_CERTS', 'UV_THREADPOOL_SIZE', 'OPENSSL_CONF', 'LD_PRELOAD', 'LD_LIBRARY_PATH', 'GLIBC_TUNABLES']) {
+    for (const v of ['NODE_OPTIONS', 'NODE_PATH', 'NODE_EXTRA_CA_CERTS', 'UV_THREADPOOL_SIZE', 'OPENSSL_CONF', 'LD_PRELOAD', 'LD_LIBRARY_PATH', 'GLIBC_TUNABLES', 'TMPDIR', 'CFSBOOT_SIMULATE_MISSING', 'CFSBOOT_KMSG']) {
       expect(unset, v).toContain(v);
     }
     expect(all('Environment').join(' ')).not.toMatch(/NODE_|LD_/);
