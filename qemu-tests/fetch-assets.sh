@@ -88,34 +88,8 @@ fi
 rm -f "$STAMP"
 
 # ---------------------------------------------------------------- mirror ---
-# The Debian archive (and security archive) URIs from the machine's own apt
-# configuration. deb822 .sources first, then one-line sources.list.
-find_uri() { # $1 = main|security
-  local want=$1 f
-  for f in /etc/apt/sources.list.d/*.sources; do
-    [[ -f $f ]] || continue
-    awk -v want="$want" 'BEGIN { RS=""; FS="\n" }
-      {
-        uris=""; suites=""; types=""
-        for (i = 1; i <= NF; i++) {
-          if ($i ~ /^URIs:/)   { uris = $i;   sub(/^URIs:[ \t]*/, "", uris) }
-          if ($i ~ /^Suites:/) { suites = $i; sub(/^Suites:[ \t]*/, "", suites) }
-          if ($i ~ /^Types:/)  { types = $i }
-        }
-        if (types !~ /(^|[ \t:])deb([ \t]|$)/ || uris == "") next
-        sec = (suites ~ /-security/)
-        if ((want == "security") == sec) { split(uris, u, /[ \t]+/); print u[1]; exit }
-      }' "$f"
-  done
-  for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
-    [[ -f $f ]] || continue
-    awk -v want="$want" '$1 == "deb" {
-        i = 2; if ($i ~ /^\[/) { while ($i !~ /\]$/) i++; i++ }
-        sec = ($(i+1) ~ /-security/)
-        if ((want == "security") == sec) { print $i; exit }
-      }' "$f"
-  done
-}
+# shellcheck source=qemu-tests/lib/debian-mirror.sh
+source "$HERE/lib/debian-mirror.sh"
 
 MIRROR=${CFSBOOT_DEBIAN_MIRROR:-$(find_uri main | head -1)}
 [[ -n $MIRROR ]] || die "no Debian archive URI in /etc/apt/sources.list{,.d}; set CFSBOOT_DEBIAN_MIRROR"

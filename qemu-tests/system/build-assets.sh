@@ -62,34 +62,8 @@ TOOLS="$CACHE/tools"
 ROOTFS="$CACHE/rootfs/$SUITE"
 
 # ---------------------------------------------------------------- mirror ---
-# The URI of the machine's first `deb` source that is not a -security suite (deb822 first).
-find_uri() { # $1 = main|security
-  local want=$1 f
-  for f in /etc/apt/sources.list.d/*.sources; do
-    [[ -f $f ]] || continue
-    awk -v want="$want" 'BEGIN { RS=""; FS="\n" }
-      {
-        uris=""; suites=""; types=""
-        for (i = 1; i <= NF; i++) {
-          if ($i ~ /^URIs:/)   { uris = $i;   sub(/^URIs:[ \t]*/, "", uris) }
-          if ($i ~ /^Suites:/) { suites = $i; sub(/^Suites:[ \t]*/, "", suites) }
-          if ($i ~ /^Types:/)  { types = $i }
-        }
-        if (types !~ /(^|[ \t:])deb([ \t]|$)/ || uris == "" || suites !~ /(bookworm|trixie|sid|stable|testing|unstable)/) next
-        sec = (suites ~ /-security/)
-        if ((want == "security") == sec) { split(uris, u, /[ \t]+/); print u[1]; exit }
-      }' "$f"
-  done
-  for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
-    [[ -f $f ]] || continue
-    awk -v want="$want" '$1 == "deb" {
-        i = 2; if ($i ~ /^\[/) { while ($i !~ /\]$/) i++; i++ }
-        if ($(i+1) !~ /(bookworm|trixie|sid|stable|testing|unstable)/) next
-        sec = ($(i+1) ~ /-security/)
-        if ((want == "security") == sec) { print $i; exit }
-      }' "$f"
-  done
-}
+# shellcheck source=qemu-tests/lib/debian-mirror.sh
+source "$REPO/qemu-tests/lib/debian-mirror.sh"
 mirrors() {
   [[ -n ${MIRROR:-} ]] && return
   MIRROR=${CFSBOOT_DEBIAN_MIRROR:-$(find_uri main | head -1)}
