@@ -14,6 +14,7 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { parseMountinfo, type MountEntry } from '../src/mount/mountinfo';
 import * as h from './lib/harness';
 
 const SKIP = !h.cfsbootExists();
@@ -149,30 +150,11 @@ cd /; umount -l /sysroot
 `;
 }
 
-interface Mount {
-  id: number;
-  parent: number;
-  root: string;
-  mountPoint: string;
-  mountOptions: string[];
-  fstype: string;
-  source: string;
-  superOptions: string[];
-}
-
-function parseMount(line: string): Mount {
-  const f = line.split(' ');
-  const sep = f.indexOf('-', 6);
-  return {
-    id: Number(f[0]),
-    parent: Number(f[1]),
-    root: f[3]!,
-    mountPoint: f[4]!,
-    mountOptions: f[5]!.split(','),
-    fstype: f[sep + 1]!,
-    source: f[sep + 2]!,
-    superOptions: f.slice(sep + 3).join(' ').split(','),
-  };
+/** One mountinfo line the guest reported, parsed by the product's own parser. */
+function parseMount(line: string): MountEntry {
+  const [m] = parseMountinfo(line);
+  if (m === undefined) throw new Error(`not a mountinfo line: ${line}`);
+  return m;
 }
 
 describe.skipIf(SKIP).each(KERNELS)('setup-root, secure, in a QEMU guest: %s', (kernel) => {
@@ -230,13 +212,13 @@ describe.skipIf(SKIP).each(KERNELS)('setup-root, secure, in a QEMU guest: %s', (
       expect(ovl.parent).toBe(at[0]!.id);
     }
     expect(ovl.source).toBe(`composefs:${hex}`);
-    expect(ovl.mountOptions).toContain('ro');
+    expect(ovl.options).toContain('ro');
     for (const o of ['ro', 'metacopy=on', 'redirect_dir=on', 'verity=require']) expect(ovl.superOptions).toContain(o);
     if (want.layers === 'fd') expect(ovl.superOptions.some((o) => o.startsWith('datadir+='))).toBe(true);
     else expect(ovl.superOptions.find((o) => o.startsWith('lowerdir+='))).toMatch(/^lowerdir\+=\/proc\/self\/fd\/\d+$/);
-    const sub = (p: string): Mount[] => ms.filter((m) => m.mountPoint === p);
-    expect(sub('/sysroot/sysroot').map((m) => [m.fstype, m.root, m.parent, m.mountOptions.includes('ro')])).toEqual([['ext4', '/', ovl.id, true]]);
-    expect(sub('/sysroot/etc').map((m) => [m.fstype, m.source, m.parent, m.mountOptions.includes('rw')])).toEqual([['overlay', 'overlay', ovl.id, true]]);
+    const sub = (p: string): MountEntry[] => ms.filter((m) => m.mountPoint === p);
+    expect(sub('/sysroot/sysroot').map((m) => [m.fstype, m.root, m.parent, m.options.includes('ro')])).toEqual([['ext4', '/', ovl.id, true]]);
+    expect(sub('/sysroot/etc').map((m) => [m.fstype, m.source, m.parent, m.options.includes('rw')])).toEqual([['overlay', 'overlay', ovl.id, true]]);
     expect(sub('/sysroot/var').map((m) => [m.fstype, m.root, m.parent])).toEqual([['ext4', `/state/deploy/${hex}/var`, ovl.id]]);
     expect([...new Set(ms.map((m) => m.mountPoint))].sort()).toEqual(['/sysroot', '/sysroot/etc', '/sysroot/sysroot', '/sysroot/var']);
     expect(one('root-write')).not.toBe('0');
