@@ -9,7 +9,8 @@ import { CmdlineError, parseSetupRootKargs } from '../cmdline/index.js';
 import { constants, openat, close } from '../sys/index.js';
 import { isSysError } from '../sys/errors.js';
 import { measureVerity } from '../sys/verity.js';
-import { imageObjects, ImageParseError, readAllFd } from '../repository/index.js';
+import { imageObjects, ImageParseError, OBJECTS_DIR, objectPathname, readAllFd } from '../repository/index.js';
+import { VERITY_ABSENT } from '../repository/atomic.js';
 import { ChooseError, chooseImage } from './choose.js';
 import { loadConfig, ConfigError, type SetupRootConfig } from './config.js';
 
@@ -89,7 +90,7 @@ export function preflight(o: CheckOptions): CheckResult {
     let wrong = 0;
     const examples: string[] = [];
     for (const hex of digests) {
-      const rel = `objects/${hex.slice(0, 2)}/${hex.slice(2)}`;
+      const rel = `${OBJECTS_DIR}/${objectPathname(hex)}`;
       let fd: number;
       try {
         fd = openat(repo.fd, rel, constants.O_RDONLY | constants.O_NOFOLLOW);
@@ -106,7 +107,7 @@ export function preflight(o: CheckOptions): CheckResult {
           if (examples.length < 3) examples.push(`${path.join(repo.path, rel)} has fs-verity ${m.algorithm}:${m.digest.toString('hex')}`);
         }
       } catch (e) {
-        if (!isSysError(e, ['ENODATA', 'ENOTTY', 'EOPNOTSUPP'])) return failed(`measuring ${path.join(repo.path, rel)}: ${(e as Error).message}`);
+        if (!isSysError(e, VERITY_ABSENT)) return failed(`measuring ${path.join(repo.path, rel)}: ${(e as Error).message}`);
         noVerity++;
         if (!karg.insecure && examples.length < 3) examples.push(`${path.join(repo.path, rel)} has no fs-verity`);
       } finally {
