@@ -16,14 +16,14 @@
  */
 import * as fs from 'node:fs';
 import {
-  close, constants, mount as mount2, moveMount, openat, openTree, umount2,
+  close, constants, mount as mount2, openTree, umount2,
 } from '../sys/index.js';
 import {
   LAYER_STRATEGIES, kernelPath, simulatedError, simulatedMissing, type LayerStrategy,
 } from './compat.js';
 import { MountError, hasErrno, mountError } from './errors.js';
 import { FsContext } from './fs-context.js';
-import { makeTempMountpoint } from './tempdir.js';
+import { attachToTempDir, makeTempMountpoint } from './tempdir.js';
 import { Unwinder } from './unwind.js';
 
 export interface Layer {
@@ -75,17 +75,7 @@ class PathLayers {
     if (!layer.detached) return `/proc/self/fd/${layer.fd}`;
     let fd = this.attached.get(layer.fd);
     if (fd === undefined) {
-      const dir = makeTempMountpoint();
-      this.unwind.push(`temp dir ${dir}`, () => fs.rmdirSync(dir));
-      try {
-        moveMount(layer.fd, '', constants.AT_FDCWD, dir, constants.MOVE_MOUNT_F_EMPTY_PATH);
-      } catch (e) {
-        throw mountError(`attaching ${layer.label} to ${dir}`, e);
-      }
-      this.unwind.push(`temp mount ${dir}`, () => umount2(dir, constants.MNT_DETACH));
-      fd = openat(constants.AT_FDCWD, dir, constants.O_PATH | constants.O_DIRECTORY);
-      const opened = fd;
-      this.unwind.push(`fd of ${dir}`, () => close(opened));
+      fd = attachToTempDir(layer.fd, layer.label, this.unwind);
       this.attached.set(layer.fd, fd);
     }
     return `/proc/self/fd/${fd}`;

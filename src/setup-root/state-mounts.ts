@@ -3,10 +3,9 @@
  * anything is mounted, then /etc and /var mounted per the configuration (bind, overlay with
  * upper/work in the state directory, or transient on a fresh tmpfs).
  */
-import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { FsContext, mountOverlay, TEMP_PREFIX, tempBase, type Layer, type Unwinder } from '../mount/index.js';
-import { close, constants, mkdirat, moveMount, openat, openTree, umount2 } from '../sys/index.js';
+import { attachToTempDir, FsContext, mountOverlay, type Layer, type Unwinder } from '../mount/index.js';
+import { close, constants, mkdirat, moveMount, openat, openTree } from '../sys/index.js';
 import { isSysError } from '../sys/errors.js';
 import type { MountType, SetupRootConfig } from './config.js';
 import { BootFailure, fail } from './failure.js';
@@ -68,17 +67,8 @@ export function transientTmpfs(a: Assembly, what: string): { upper: Layer; work:
     ctx.close();
   }
   a.unwind.push(`tmpfs fd for ${what}`, () => close(tfd));
-  let dirFd = tfd;
-  if (!a.floating) {
-    // older kernels cannot use directories inside a detached mount as overlay layers
-    const dir = fs.mkdtempSync(path.join(tempBase(), TEMP_PREFIX));
-    a.unwind.push(`temp dir ${dir}`, () => fs.rmdirSync(dir));
-    moveMount(tfd, '', constants.AT_FDCWD, dir, constants.MOVE_MOUNT_F_EMPTY_PATH);
-    a.unwind.push(`temp mount ${dir}`, () => umount2(dir, constants.MNT_DETACH));
-    dirFd = openat(constants.AT_FDCWD, dir, O_DIR_PATH());
-    const opened = dirFd;
-    a.unwind.push(`fd of ${dir}`, () => close(opened));
-  }
+  // older kernels cannot use directories inside a detached mount as overlay layers
+  const dirFd = a.floating ? tfd : attachToTempDir(tfd, `the tmpfs for ${what}`, a.unwind);
   mkdirat(dirFd, 'upper', 0o755);
   mkdirat(dirFd, 'work', 0o700);
   const upper = openat(dirFd, 'upper', O_DIR_PATH());
