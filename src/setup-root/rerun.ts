@@ -9,18 +9,23 @@ import { constants, umount2 } from '../sys/index.js';
 import type { SetupRootConfig } from './config.js';
 import type { BootLog } from './log.js';
 
-/** Detaches what an earlier, interrupted run left: composefs mounts on `target`, temp layer mounts. */
-export function cleanupLeftovers(target: string, log: BootLog): string[] {
+/**
+ * Detaches what an earlier, interrupted run left: composefs mounts on `target`, temp layer mounts.
+ * `entries` is the mount table as the caller read it; it is read again only after a change.
+ */
+export function cleanupLeftovers(target: string, log: BootLog, entries: readonly MountEntry[]): string[] {
   const done: string[] = [];
+  let now = entries;
   for (let i = 0; i < 16; i++) {
-    const top = topMountAt(readMountinfo(), target);
+    const top = topMountAt(now, target);
     if (top === undefined || composefsSourceDigest(top.source) === undefined) break;
     umount2(target, constants.MNT_DETACH);
     done.push(`detached ${top.source} from ${target} (mount ${top.id})`);
+    now = readMountinfo();
   }
   const base = tempBase();
   const detached = new Set<string>();
-  for (const m of mountsUnder(readMountinfo(), base)) {
+  for (const m of mountsUnder(now, base)) {
     if (path.dirname(m.mountPoint) === base && path.basename(m.mountPoint).startsWith(TEMP_PREFIX)) {
       umount2(m.mountPoint, constants.MNT_DETACH);
       done.push(`detached stale layer mount ${m.mountPoint}`);
@@ -47,8 +52,7 @@ export function cleanupLeftovers(target: string, log: BootLog): string[] {
  * mount below it at the same mount point, and the mounts the configuration makes are present on
  * it. A mount-first run stacks on the physical root, so it never qualifies (and is safe to unwind).
  */
-export function wholeRoot(target: string, top: MountEntry, config: SetupRootConfig): MountEntry | undefined {
-  const entries = readMountinfo();
+export function wholeRoot(target: string, top: MountEntry, config: SetupRootConfig, entries: readonly MountEntry[]): MountEntry | undefined {
   const byId = new Map(entries.map((e) => [e.id, e]));
   let bottom = top;
   for (let p = byId.get(bottom.parent); p !== undefined && p.mountPoint === target; p = byId.get(p.parent)) bottom = p;

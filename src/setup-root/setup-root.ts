@@ -175,7 +175,8 @@ function run(o: SetupRootOptions, sysroot: string, target: string, replacing: bo
   rec.step('cmdline');
 
   // already in place? (re-run in the emergency shell, or after a partial run)
-  const top = topMountAt(readMountinfo(), target);
+  const mounts = readMountinfo();
+  const top = topMountAt(mounts, target);
   if (top !== undefined && composefsSourceDigest(top.source) !== undefined) {
     let previous;
     try {
@@ -190,7 +191,7 @@ function run(o: SetupRootOptions, sysroot: string, target: string, replacing: bo
       log.info(`the composefs root is already in place: ${top.source} on ${target} (mount ${top.id}); nothing to do`);
       return 'already-mounted';
     }
-    if (wholeRoot(target, top, config) !== undefined) {
+    if (wholeRoot(target, top, config, mounts) !== undefined) {
       // no physical root below it: detaching it would lose the only handle on the physical root
       // (the floating assembly attaches only a finished tree), so never unwind it
       if (named) {
@@ -202,9 +203,9 @@ function run(o: SetupRootOptions, sysroot: string, target: string, replacing: bo
         throw new BootFailure('sysroot', `${target} already holds the composefs root ${top.source} (mount ${top.id}) and no physical root below it; the command line names ${kargs.map((k) => k.hex).join(', ')}: not replacing it`);
       }
     }
-    rec.doc.cleanup = cleanupLeftovers(target, log);
+    rec.doc.cleanup = cleanupLeftovers(target, log, mounts);
   } else {
-    const stale = cleanupLeftovers(target, log);
+    const stale = cleanupLeftovers(target, log, mounts);
     if (stale.length > 0) rec.doc.cleanup = stale;
   }
 
