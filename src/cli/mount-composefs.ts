@@ -146,7 +146,7 @@ export function mountComposefsCommand(name: string, io: Io, bin: string): Comman
         io.out(usage(bin));
         return;
       }
-      const { mountByPath, ImageVerityError } = await import('../mount/index.js');
+      const { expectedDigestFromHex, mountByPath, ImageVerityError } = await import('../mount/index.js');
       const fs = await import('node:fs');
       let imageFd: number;
       try {
@@ -158,11 +158,10 @@ export function mountComposefsCommand(name: string, io: Io, bin: string): Comman
       }
       let expectedDigest;
       if (parsed.digest !== undefined) {
-        const hex = parsed.digest;
-        if (!/^[0-9a-fA-F]*$/.test(hex) || (hex.length !== 64 && hex.length !== 128)) {
-          throw new CliError(`Failed to mount composefs ${parsed.image}: invalid digest '${hex}' (64 hex digits for sha256, 128 for sha512)`);
+        expectedDigest = expectedDigestFromHex(parsed.digest);
+        if (expectedDigest === undefined) {
+          throw new CliError(`Failed to mount composefs ${parsed.image}: invalid digest '${parsed.digest}' (64 hex digits for sha256, 128 for sha512)`);
         }
-        expectedDigest = { hash: hex.length === 64 ? ('sha256' as const) : ('sha512' as const), hex };
       }
       try {
         mountByPath({

@@ -84,7 +84,7 @@ export function mountCommand(io: Io): Command {
         io.err(`cfsboot mount: ${await mountFromRepository(o.repo, image, mountpoint, o)}`);
         return;
       }
-      const { mountByPath, ImageVerityError } = await import('../mount/index.js');
+      const { expectedDigestFromHex, mountByPath, ImageVerityError } = await import('../mount/index.js');
       let basedirs = o.basedir?.split(':').filter((b) => b !== '');
       if (basedirs === undefined) {
         const dir = path.dirname(path.resolve(image));
@@ -94,8 +94,8 @@ export function mountCommand(io: Io): Command {
       }
       let expectedDigest;
       if (o.digest !== undefined) {
-        if (!/^([0-9a-fA-F]{64}|[0-9a-fA-F]{128})$/.test(o.digest)) throw new CliError(`--digest: expected 64 (sha256) or 128 (sha512) hex digits, got '${o.digest}'`);
-        expectedDigest = { hash: o.digest.length === 64 ? ('sha256' as const) : ('sha512' as const), hex: o.digest };
+        expectedDigest = expectedDigestFromHex(o.digest);
+        if (expectedDigest === undefined) throw new CliError(`--digest: expected 64 (sha256) or 128 (sha512) hex digits, got '${o.digest}'`);
       }
       try {
         const m = mountByPath({

@@ -9,6 +9,7 @@ import { close, constants, moveMount, openat } from '../sys/index.js';
 import { isSysError } from '../sys/errors.js';
 import { measureVerity } from '../sys/verity.js';
 import type { HashName } from '../verity/hashes.js';
+import { hashFromDigestSize } from '../verity/algorithm.js';
 import { mountComposefs, type ComposefsMount } from './composefs.js';
 import { MountError, mountError } from './errors.js';
 
@@ -28,6 +29,16 @@ export interface MountByPathOptions {
   /** Mount source shown in mountinfo. */
   source: string;
   mountpoint: string;
+}
+
+/**
+ * An expected image digest given as hex on a command line (`digest=`, `--digest`): the hash is
+ * chosen by length (64 → sha256, 128 → sha512). Undefined when it is neither.
+ */
+export function expectedDigestFromHex(hex: string): { hash: HashName; hex: string } | undefined {
+  if (!/^[0-9a-fA-F]*$/.test(hex) || hex.length % 2 !== 0) return undefined;
+  const hash = hashFromDigestSize(hex.length / 2);
+  return hash === undefined ? undefined : { hash, hex };
 }
 
 /** Why an image is refused before mounting (C mount.composefs wording). */
