@@ -10,6 +10,7 @@ import { isSysError } from '../sys/errors.js';
 import { measureVerity } from '../sys/verity.js';
 import type { HashName } from '../verity/hashes.js';
 import { hashFromDigestSize } from '../verity/algorithm.js';
+import { VERITY_ABSENT } from '../verity/kernel.js';
 import { mountComposefs, type ComposefsMount } from './composefs.js';
 import { MountError, mountError } from './errors.js';
 
@@ -73,7 +74,7 @@ export function mountByPath(o: MountByPathOptions): ComposefsMount {
       try {
         measured = measureVerity(imageFd);
       } catch (e) {
-        if (isSysError(e, ['ENODATA', 'ENOTTY', 'EOPNOTSUPP'])) throw new ImageVerityError(`Image has no fs-verity (${e.code})`);
+        if (isSysError(e, VERITY_ABSENT)) throw new ImageVerityError(`Image has no fs-verity (${e.code})`);
         throw mountError(`measuring ${o.imageLabel}`, e);
       }
       const found = `${measured.algorithm}:${measured.digest.toString('hex')}`;

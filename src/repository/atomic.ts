@@ -10,7 +10,9 @@ import {
   close, constants, fsync, fstatx, linkat, mkdirat, openat, readlinkat, renameat2, statx, symlinkat, unlinkat,
 } from '../sys/index.js';
 import { measureVerity } from '../sys/verity.js';
-import { enableVerityOnFd } from '../verity/kernel.js';
+import { enableVerityOnFd, VERITY_ABSENT } from '../verity/kernel.js';
+
+export { VERITY_ABSENT };
 import { isSysError } from '../sys/errors.js';
 import type { HashName } from '../verity/hashes.js';
 import { FsVerityHasher, verityDigestOfBuffer } from '../verity/merkle.js';
@@ -20,8 +22,6 @@ import { RepositoryError, ioError } from './errors.js';
 
 /** errnos meaning "this filesystem/kernel has no fs-verity". */
 export const VERITY_UNSUPPORTED = ['ENOTTY', 'EOPNOTSUPP'] as const;
-/** errnos of FS_IOC_MEASURE_VERITY meaning "no verity on this file". */
-export const VERITY_ABSENT = ['ENODATA', 'ENOTTY', 'EOPNOTSUPP'] as const;
 /** errnos of O_TMPFILE meaning "not supported here" (use the named temp-file fallback). */
 const TMPFILE_UNSUPPORTED = ['EOPNOTSUPP', 'EISDIR', 'ENOSYS'] as const;
 

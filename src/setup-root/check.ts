@@ -10,7 +10,7 @@ import { constants, openat, close } from '../sys/index.js';
 import { isSysError } from '../sys/errors.js';
 import { measureVerity } from '../sys/verity.js';
 import { imageObjects, ImageParseError, OBJECTS_DIR, objectPathname, readAllFd } from '../repository/index.js';
-import { VERITY_ABSENT } from '../repository/atomic.js';
+import { VERITY_ABSENT } from '../verity/kernel.js';
 import { ChooseError, chooseImage } from './choose.js';
 import { loadConfig, ConfigError, type SetupRootConfig } from './config.js';
 

@@ -32,6 +32,9 @@ const ENABLE_REASONS: Record<string, string> = {
   EKEYREJECTED: 'the built-in signature was rejected',
 };
 
+/** errnos of FS_IOC_MEASURE_VERITY meaning "no verity on this file" (or on this filesystem). */
+export const VERITY_ABSENT = ['ENODATA', 'ENOTTY', 'EOPNOTSUPP'] as const;
+
 const MEASURE_REASONS: Record<string, string> = {
   ENODATA: 'file does not have fs-verity enabled',
   ENOTTY: 'the filesystem does not support fs-verity',
