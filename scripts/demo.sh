@@ -127,9 +127,11 @@ bash qemu-tests/lib/mkinitramfs.sh "$KERNEL" "$WORK/initrd.img" "$WORK/guest.sh"
 echo "== guest ($KERNEL under QEMU/TCG)"
 CFSBOOT_QEMU_APPEND="rw $KARG" CFSBOOT_QEMU_LOG="$WORK/serial.log" \
   bash qemu-tests/lib/run-guest.sh "$KERNEL" "$WORK/initrd.img" "$WORK/disk.img" >/dev/null || {
-  tr -d '\r' < "$WORK/serial.log" | tail -40; echo "== guest FAILED" >&2; exit 1; }
-tr -d '\r' < "$WORK/serial.log" | sed -n 's/^GUEST //p'
-GUEST_ID=$(tr -d '\r' < "$WORK/serial.log" | sed -n 's/^GUEST repo create-image.*: //p')
+  tr -d '\r' < "$WORK/serial.log" | tail -20; tr -d '\r' < "$WORK/serial.log.results" | tail -30
+  echo "== guest FAILED" >&2; exit 1; }
+# the guest script's output: the results port (the console carries the kernel's messages)
+tr -d '\r' < "$WORK/serial.log.results" | sed -n 's/^GUEST //p'
+GUEST_ID=$(tr -d '\r' < "$WORK/serial.log.results" | sed -n 's/^GUEST repo create-image.*: //p')
 if [[ ${KARG##*:} == "${GUEST_ID#*:}" ]]; then
   echo "== OK: the image built in the guest has the id compute-karg gave on the host; it booted with verity=require, and a replaced object was refused"
 else

@@ -137,7 +137,7 @@ export interface GuestResult {
 export interface BootResult {
   /** the guest printed CFSBOOT-GUEST-OK (its script exited 0) and no kernel panic/oops was seen */
   ok: boolean;
-  /** serial log, CR removed */
+  /** the console (ttyS0) followed by the results port (ttyS1, the guest script's stdout), CR removed */
   log: string;
   logFile: string;
   seconds: number;
@@ -178,12 +178,16 @@ export function bootGuest(o: BootOptions): Promise<BootResult> {
     child.on('error', reject);
     child.on('close', (status) => {
       const seconds = (performance.now() - t0) / 1000;
-      const log = fs.existsSync(logFile) ? fs.readFileSync(logFile, 'utf8').replace(/\r/g, '') : stderr;
-      const results = parseResults(log);
-      const exit = /^CFSBOOT-GUEST-EXIT (\d+)/m.exec(log);
-      const panic = PANIC_RE.exec(log)?.[0];
+      const read = (f: string): string => (fs.existsSync(f) ? fs.readFileSync(f, 'utf8').replace(/\r/g, '') : '');
+      const consoleLog = read(logFile) || stderr;
+      // results only from the results port: a kernel message on the console cannot split them
+      const resultsLog = read(`${logFile}.results`);
+      const results = parseResults(resultsLog);
+      const exit = /^CFSBOOT-GUEST-EXIT (\d+)/m.exec(resultsLog);
+      const panic = PANIC_RE.exec(consoleLog)?.[0];
+      const log = `${consoleLog}\n---- results port (${logFile}.results) ----\n${resultsLog}`;
       resolve({
-        ok: status === 0 && panic === undefined && /^CFSBOOT-GUEST-OK$/m.test(log),
+        ok: status === 0 && panic === undefined && /^CFSBOOT-GUEST-OK$/m.test(resultsLog),
         log: stderr && !log.includes(stderr) ? `${log}\n${stderr}` : log,
         logFile,
         seconds,

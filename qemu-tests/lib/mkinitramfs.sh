@@ -8,8 +8,9 @@
 #   decompressed and insmod-ed in dependency order; builtin ones are skipped.
 #   Each SRC:DEST extra is copied to DEST; ELF executables get their shared
 #   libraries and the dynamic loader copied too (from the host's ldd).
-# /init runs `sh /guest.sh`, prints `CFSBOOT-GUEST-EXIT <rc>` and, when rc=0,
-# the success marker `CFSBOOT-GUEST-OK`, then `poweroff -f`.
+# /init runs `sh /guest.sh` with its stdout on the results port (ttyS1), prints
+# `CFSBOOT-GUEST-EXIT <rc>` and, when rc=0, the success marker `CFSBOOT-GUEST-OK` (on the
+# console and the results port), then `poweroff -f`.
 # Compression: zstd -3 when the kernel has RD_ZSTD=y and zstd exists, else gzip -1
 # (the output name does not need to match; the kernel detects the format).
 set -euo pipefail
@@ -146,10 +147,16 @@ while [ ! -e /sys/block/vda ] && [ -d /sys/bus/virtio/devices ] && [ "$(ls /sys/
   sleep 0.1; i=$((i + 1))
 done
 echo "CFSBOOT-INIT kernel $(uname -r) uptime $(cut -d' ' -f1 /proc/uptime)"
-sh /guest.sh
+# the guest's results go to the results port (ttyS1) where no kernel message can split a line;
+# its stderr stays on the console (ttyS0) with the kernel's messages
+out=/dev/ttyS1
+[ -c "$out" ] || out=/dev/console
+sh /guest.sh > "$out"
 rc=$?
-echo "CFSBOOT-GUEST-EXIT $rc uptime $(cut -d' ' -f1 /proc/uptime)"
-[ "$rc" = 0 ] && echo "CFSBOOT-GUEST-OK"
+for o in /dev/console "$out"; do
+  echo "CFSBOOT-GUEST-EXIT $rc uptime $(cut -d' ' -f1 /proc/uptime)" > "$o"
+  [ "$rc" = 0 ] && echo "CFSBOOT-GUEST-OK" > "$o"
+done
 sync
 poweroff -f
 EOF

@@ -3,7 +3,8 @@
 #
 # Boots KERNEL_NAME (from fetch-assets.sh) with INITRD under QEMU 10 / TCG,
 # each DISK as a raw virtio drive (/dev/vda, /dev/vdb, ...). The serial console
-# goes to stdout and to the log file ($CFSBOOT_QEMU_LOG, default INITRD.log).
+# (ttyS0) goes to stdout and to the log file ($CFSBOOT_QEMU_LOG, default INITRD.log);
+# the results port (ttyS1, the guest script's stdout) to LOG.results.
 # Exit status: 0 only if the guest printed the success marker CFSBOOT-GUEST-OK
 # (QEMU itself exits 0 after a guest panic with -no-reboot, so its status is
 # not trusted); 124 on timeout ($CFSBOOT_QEMU_TIMEOUT seconds, default 180);
@@ -23,10 +24,12 @@ QEMU="$CACHE/bin/qemu-system-x86_64"
 source "$KENV"
 TIMEOUT=${CFSBOOT_QEMU_TIMEOUT:-180}
 LOG=${CFSBOOT_QEMU_LOG:-$INITRD.log}
+RESULTS=$LOG.results
+rm -f "$RESULTS"
 MARKER=CFSBOOT-GUEST-OK
 
 args=(-accel tcg -smp 2 -m "${CFSBOOT_QEMU_MEM:-1024}" -cpu qemu64,+rdrand
-  -nodefaults -display none -serial stdio -no-reboot
+  -nodefaults -display none -serial stdio -serial "file:$RESULTS" -no-reboot
   -kernel "$VMLINUZ" -initrd "$INITRD"
   -append "console=ttyS0 panic=-1 quiet ${CFSBOOT_QEMU_APPEND:-}")
 for d in "$@"; do
@@ -43,9 +46,9 @@ if [[ ${rcs[0]} == 124 || ${rcs[0]} == 137 ]]; then
   echo "run-guest: TIMEOUT after ${TIMEOUT}s ($KNAME)" >&2
   exit 124
 fi
-if tr -d '\r' < "$LOG" | grep -qx "$MARKER"; then
+if [[ -f $RESULTS ]] && tr -d '\r' < "$RESULTS" | grep -qx "$MARKER"; then
   echo "run-guest: ok ($KNAME, ${secs}s)" >&2
   exit 0
 fi
-echo "run-guest: FAILED ($KNAME, qemu exit ${rcs[0]}, ${secs}s, no $MARKER in $LOG)" >&2
+echo "run-guest: FAILED ($KNAME, qemu exit ${rcs[0]}, ${secs}s, no $MARKER in $RESULTS)" >&2
 exit 1

@@ -153,14 +153,15 @@ describe.skipIf(reason !== undefined)('full-system composefs boots (UKI, OVMF, d
   // ---- tamper: each must fail closed into the initramfs' emergency shell --------------------
   const EMERGENCY_COMMANDS =
     [
-      "p() { printf 'CFSBOOT-%s %s\\n' RESULT \"$*\"; }",
+      // results go to the results port (ttyS1), away from the kernel's console
+      "p() { printf 'CFSBOOT-%s %s\\n' RESULT \"$*\" > /dev/ttyS1; }",
       'cfsboot status > /tmp/st 2>&1; p status-exit $?',
       'while IFS= read -r l; do p status "$l"; done < /tmp/st',
       'n=0; while read -r a b c d mp e; do case "$e" in *composefs*|*erofs*|*" overlay "*) n=$((n+1));; esac; case "$mp" in /sysroot*) p sysroot-mount "$mp $e";; esac; done < /proc/self/mountinfo; p composefs-mounts $n',
       'p unit "$(systemctl show -P ActiveState cfsboot-setup-root.service)"',
       'n=0; systemctl show-environment > /tmp/env 2>/dev/null; while IFS= read -r l; do case "$l" in *cfsboot-injected*) n=$((n+1));; esac; done < /tmp/env; p manager-env $n',
       'journalctl -b -o cat --no-pager -u cfsboot-setup-root.service 2>/dev/null | while IFS= read -r l; do p journal "$l"; done',
-      "printf 'CFSBOOT-%s\\n' EMERGENCY-DONE",
+      "printf 'CFSBOOT-%s\\n' EMERGENCY-DONE > /dev/ttyS1",
       'poweroff -f',
     ].join('; ') + '\n';
 
@@ -173,7 +174,7 @@ describe.skipIf(reason !== undefined)('full-system composefs boots (UKI, OVMF, d
       timeoutSec: 240,
     });
     expect(r.emergency, s.describeUefi(name, r)).toBe(true);
-    expect(r.log, s.describeUefi(name, r)).toMatch(/^CFSBOOT-EMERGENCY-DONE$/m);
+    expect(r.resultsLog, s.describeUefi(name, r)).toMatch(/^CFSBOOT-EMERGENCY-DONE$/m);
     expect(r.probeDone).toBe(false);
     // nothing of ours stayed mounted: no composefs/EROFS/overlay mount; at most the physical root
     // on /sysroot (isolating emergency.target may already have unmounted it)

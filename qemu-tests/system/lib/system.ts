@@ -9,7 +9,9 @@
  * Only the newest work directory is kept.
  *
  * The guest probe (lib/guest/probe.sh, a oneshot unit in the rootfs) prints
- * `CFSBOOT-RESULT <key> <value>` lines and `CFSBOOT-PROBE-DONE`, then powers off.
+ * `CFSBOOT-RESULT <key> <value>` lines and `CFSBOOT-PROBE-DONE` on the second serial port
+ * (ttyS1, the results port), then powers off. The console (ttyS0) carries the kernel's and
+ * systemd's messages; keeping the results off it means no kernel line can split a result.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import * as crypto from 'node:crypto';
@@ -215,7 +217,8 @@ export function shortHash(s: string): string {
 
 /** The kernel command line of a boot: the root partition, the console, and extra arguments. */
 export function cmdline(...extra: string[]): string {
-  return [`root=PARTUUID=${ROOT_PARTUUID}`, 'rw', 'console=ttyS0', 'panic=-1', ...extra].join(' ');
+  // loglevel=4: the kernel's info chatter stays off the console, whose lines the tests read
+  return [`root=PARTUUID=${ROOT_PARTUUID}`, 'rw', 'console=ttyS0', 'loglevel=4', 'panic=-1', ...extra].join(' ');
 }
 
 export interface Interaction {
@@ -230,7 +233,7 @@ export interface Interaction {
 export interface UefiBootOptions {
   /** disks in order: the ESP disk first */
   disks: { file: string; snapshot?: boolean }[];
-  /** serial log file */
+  /** serial log file (the console, ttyS0); the results port (ttyS1) goes to `<logFile>.results` */
   logFile: string;
   timeoutSec?: number;
   memMiB?: number;
@@ -240,8 +243,12 @@ export interface UefiBootOptions {
 }
 
 export interface UefiBoot {
+  /** the console (ttyS0) */
   log: string;
   logFile: string;
+  /** what the guest wrote to the results port (ttyS1): CFSBOOT-* lines that no kernel message
+   *  can interleave with (the kernel's console is ttyS0) */
+  resultsLog: string;
   seconds: number;
   /** the probe finished (CFSBOOT-PROBE-DONE) */
   probeDone: boolean;
@@ -263,9 +270,11 @@ const ANSI_RE = /\u001b\[[0-9;?]*[A-Za-z]|\r/g;
 export function bootUefi(env: SystemEnv, o: UefiBootOptions): Promise<UefiBoot> {
   const vars = `${o.logFile}.vars.fd`;
   fs.copyFileSync(env.ovmfVars, vars);
+  const resultsFile = `${o.logFile}.results`;
+  fs.rmSync(resultsFile, { force: true });
   const args = [
     '-accel', 'tcg', '-M', 'q35', '-smp', '2', '-m', String(o.memMiB ?? 2048), '-cpu', 'qemu64,+rdrand',
-    '-nodefaults', '-display', 'none', '-serial', 'stdio', '-no-reboot',
+    '-nodefaults', '-display', 'none', '-serial', 'stdio', '-serial', `file:${resultsFile}`, '-no-reboot',
     '-drive', `if=pflash,format=raw,unit=0,readonly=on,file=${env.ovmfCode}`,
     '-drive', `if=pflash,format=raw,unit=1,file=${vars}`,
   ];
@@ -319,14 +328,16 @@ export function bootUefi(env: SystemEnv, o: UefiBootOptions): Promise<UefiBoot> 
       out.end();
       fs.rmSync(vars, { force: true });
       const text = log.replace(ANSI_RE, '');
+      const results = fs.existsSync(resultsFile) ? fs.readFileSync(resultsFile, 'utf8').replace(ANSI_RE, '') : '';
       resolve({
         log: text,
         logFile: o.logFile,
+        resultsLog: results,
         seconds: (performance.now() - t0) / 1000,
-        probeDone: /^CFSBOOT-PROBE-DONE$/m.test(text),
+        probeDone: /^CFSBOOT-PROBE-DONE$/m.test(results),
         timedOut,
         stopped,
-        results: h.parseResults(text),
+        results: h.parseResults(results),
         panic: PANIC_RE.exec(text)?.[0],
         emergency: /Entering emergency mode|You are in emergency mode/.test(text),
       });
@@ -342,7 +353,8 @@ export function describeUefi(name: string, r: UefiBoot, lines = 60): string {
   return (
     `boot ${name}: ${r.seconds.toFixed(1)} s${r.timedOut ? ' (TIMEOUT)' : ''}${r.panic ? `, PANIC: ${r.panic.trim()}` : ''}` +
     `${r.emergency ? ', emergency mode' : ''}, probe ${r.probeDone ? 'done' : 'not done'}\n` +
-    `log ${r.logFile}, last ${lines} lines:\n${h.tail(r.log, lines)}`
+    `log ${r.logFile}, last ${lines} lines:\n${h.tail(r.log, lines)}\n` +
+    `results port, last ${lines} lines:\n${h.tail(r.resultsLog, lines)}`
   );
 }
 
