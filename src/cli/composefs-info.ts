@@ -19,7 +19,7 @@
 import { Command } from 'commander';
 import * as fs from 'node:fs';
 import { CliError } from './errors.js';
-import type { Io } from './io.js';
+import { type Io, writeFd } from './io.js';
 import { S_IFDIR, S_IFLNK, S_IFMT, S_IFREG, compareBytes, type ByteString, type Node } from '../tree/node.js';
 
 const USAGE = 'usage: composefs-info [--basedir=path] [ls|objects|dump|missing-objects|measure-file] IMAGES...';
@@ -253,7 +253,7 @@ export interface InfoStreams {
   write: (b: Buffer | string) => void;
 }
 
-const stdoutStreams: InfoStreams = { write: (b) => process.stdout.write(typeof b === 'string' ? Buffer.from(b, 'latin1') : b) };
+const stdoutStreams: InfoStreams = { write: (b) => writeFd(1, typeof b === 'string' ? Buffer.from(b, 'latin1') : b) };
 
 /** Runs composefs-info on its raw arguments. Errors are CliErrors with C's texts, status 1. */
 export async function runComposefsInfo(args: string[], io: Io, streams: InfoStreams = stdoutStreams, prefix = ''): Promise<void> {

@@ -13,6 +13,28 @@ export interface Io {
   err(line: string): void;
 }
 
+const guarded = new WeakSet<NodeJS.WriteStream>();
+
+/**
+ * process.stdout or process.stderr, for the few writers that need Node's stream (a binary image
+ * piped out, a progress bar, the EAGAIN fallback). Node creates these streams on first access,
+ * at a cost of milliseconds (a socket under systemd loads node:net), so nothing touches them
+ * unless it writes through them. A reader that goes away early (`… | head`) ends us quietly
+ * with the status a shell reports for SIGPIPE (128 + 13), as it would a C tool; Node ignores
+ * SIGPIPE itself.
+ */
+export function stdStream(fd: 1 | 2): NodeJS.WriteStream {
+  const stream = fd === 1 ? process.stdout : process.stderr;
+  if (!guarded.has(stream)) {
+    guarded.add(stream);
+    stream.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code === 'EPIPE') process.exit(141);
+      throw e;
+    });
+  }
+  return stream;
+}
+
 /** Writes all of `data` to `fd` synchronously. */
 export function writeFd(fd: 1 | 2, data: string | Uint8Array): void {
   let buf = typeof data === 'string' ? Buffer.from(data) : data;
@@ -24,7 +46,7 @@ export function writeFd(fd: 1 | 2, data: string | Uint8Array): void {
       const code = (e as NodeJS.ErrnoException).code;
       if (code === 'EPIPE') process.exit(141);
       if (code === 'EAGAIN') {
-        (fd === 1 ? process.stdout : process.stderr).write(buf);
+        stdStream(fd).write(buf);
         return;
       }
       throw e;

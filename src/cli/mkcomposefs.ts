@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { availableParallelism } from 'node:os';
 import { CliError } from './errors.js';
-import type { Io } from './io.js';
+import { type Io, stdStream, writeFd } from './io.js';
 import type { Node } from '../tree/node.js';
 
 interface Options {
@@ -49,7 +49,7 @@ async function loadTree(source: string, opts: Options, threads: number): Promise
   if (opts.skipXattrs && opts.userXattrs) throw new CliError(`error accessing ${source}: --skip-xattrs and --user-xattrs exclude each other`);
   const { scanDirectory, ScanError } = await import('../tree/scan.js');
   const { createProgress } = await import('../tree/progress.js');
-  const progress = createProgress({ label: 'scanning' });
+  const progress = createProgress({ label: 'scanning', stream: stdStream(2) });
   try {
     return await scanDirectory(source, {
       useEpoch: opts.useEpoch,
@@ -103,7 +103,7 @@ async function run(source: string | undefined, image: string | undefined, opts: 
     maxVersion ??= 0;
   }
   if ((minVersion ?? 0) > 1 || (maxVersion ?? 0) > 1) throw new CliError('cannot write file: Invalid argument (format versions above 1 do not exist)');
-  if (image === '-' && process.stdout.isTTY) throw new CliError('stdout is a tty.  Refusing to use it');
+  if (image === '-' && process.getBuiltinModule('node:tty').isatty(1)) throw new CliError('stdout is a tty.  Refusing to use it');
   if (opts.format === 'v2' && (minVersion !== undefined || maxVersion !== undefined)) {
     throw new CliError('--format v2: --min-version/--max-version select V1 format versions and cannot be combined with v2');
   }
@@ -132,7 +132,7 @@ async function run(source: string | undefined, image: string | undefined, opts: 
     });
   }
   if (!opts.printDigestOnly) {
-    if (image === '-') await new Promise<void>((res, rej) => process.stdout.write(bytes, (err) => (err ? rej(err) : res())));
+    if (image === '-') writeFd(1, bytes);
     else writeAtomically(image!, bytes);
   }
   if (opts.printDigest || opts.printDigestOnly) io.out(imageDigestHex(bytes));
