@@ -14,7 +14,7 @@
  */
 import { Command, Option } from 'commander';
 import { CliError } from './errors.js';
-import type { Io } from './io.js';
+import { type Io, stdStream } from './io.js';
 
 export const SYSTEM_REPO_PATH = '/sysroot/composefs';
 
@@ -51,6 +51,12 @@ async function loadRepo() {
 }
 
 type RepoModule = Awaited<ReturnType<typeof loadRepo>>;
+
+/** A progress bar on stderr, drawn only on a TTY and only after a second (src/tree/progress). */
+async function progressBar(label: string): Promise<import('../tree/progress.js').Progress> {
+  const { createProgress } = await import('../tree/progress.js');
+  return createProgress({ label, unit: 'files', stream: stdStream(2) });
+}
 
 function globals(cmd: Command): GlobalOpts {
   return cmd.optsWithGlobals<GlobalOpts>();
@@ -346,10 +352,13 @@ export function repoCommand(io: Io): Command {
     .action(async (path: string, name: string | undefined, o: FsOpts, self: Command) => {
       const imp = await loadImport();
       const { m, repo } = await openRepo(self);
+      const progress = await progressBar('storing objects');
       try {
-        const hex = await imp.createImage(repo, path, name, { propagateUsrToRoot: o.propagateUsrToRoot, bootable: o.bootable === true, ...(o.xattrs !== undefined ? { xattrs: o.xattrs } : {}) });
+        const hex = await imp.createImage(repo, path, name, { propagateUsrToRoot: o.propagateUsrToRoot, bootable: o.bootable === true, ...(o.xattrs !== undefined ? { xattrs: o.xattrs } : {}), onProgress: progress.update });
+        progress.finish();
         io.out(repo.toId(hex));
       } catch (e) {
+        progress.finish();
         if (e instanceof m.RepositoryError || e instanceof m.MetadataError) wrap(m, e);
         wrapImport(imp, e);
       } finally {
@@ -362,9 +371,13 @@ export function repoCommand(io: Io): Command {
       const g = globals(self);
       const imp = await loadImport();
       const hash = await noRepoHash(g);
+      const progress = await progressBar('hashing files');
       try {
-        io.out(await imp.computeId(path, { hash, version: Number(g.erofsVersion ?? '1') as 0 | 1 | 2, propagateUsrToRoot: o.propagateUsrToRoot, bootable: o.bootable === true, ...(o.xattrs !== undefined ? { xattrs: o.xattrs } : {}) }));
+        const hex = await imp.computeId(path, { hash, version: Number(g.erofsVersion ?? '1') as 0 | 1 | 2, propagateUsrToRoot: o.propagateUsrToRoot, bootable: o.bootable === true, ...(o.xattrs !== undefined ? { xattrs: o.xattrs } : {}), onProgress: progress.update });
+        progress.finish();
+        io.out(hex);
       } catch (e) {
+        progress.finish();
         wrapImport(imp, e);
       }
     });
@@ -376,10 +389,13 @@ export function repoCommand(io: Io): Command {
       const { toCmdlineArg } = await import('../cmdline/emit.js');
       const hash = await noRepoHash(g);
       const version = Number(g.erofsVersion ?? '1') as 0 | 1 | 2;
+      const progress = await progressBar('hashing files');
       try {
-        const hex = await imp.computeId(path, { hash, version, propagateUsrToRoot: o.propagateUsrToRoot, bootable: true });
+        const hex = await imp.computeId(path, { hash, version, propagateUsrToRoot: o.propagateUsrToRoot, bootable: true, onProgress: progress.update });
+        progress.finish();
         io.out(toCmdlineArg({ version, hash, hex, insecure: g.insecure === true }));
       } catch (e) {
+        progress.finish();
         wrapImport(imp, e);
       }
     });

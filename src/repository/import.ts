@@ -78,6 +78,8 @@ export interface ReadOptions {
   bootable?: boolean;
   /** Digest worker threads for compute-id. */
   threads?: number;
+  /** Called as the files larger than the inline limit are stored (create-image) or hashed. */
+  onProgress?: (done: number, total: number) => void;
 }
 
 interface Pending {
@@ -261,18 +263,24 @@ export async function readFilesystem(path: string, opts: ReadOptions): Promise<N
   const { root, pending } = scan(path);
   if (opts.repo !== undefined) {
     const repo = opts.repo;
-    for (const p of pending) {
+    for (const [i, p] of pending.entries()) {
       const fd = fs.openSync(p.path, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
       try {
         setExternal(p.node, Buffer.from(repo.storeObjectFromFile(fd).hex, 'hex'));
       } finally {
         fs.closeSync(fd);
       }
+      opts.onProgress?.(i + 1, pending.length);
     }
   } else if (pending.length > 0) {
     const pool = new DigestPool({ hash: opts.hash, ...(opts.threads !== undefined ? { threads: opts.threads } : {}) });
+    let done = 0;
+    const counted = (d: Buffer): Buffer => {
+      opts.onProgress?.(++done, pending.length);
+      return d;
+    };
     try {
-      const digests = await Promise.all(pending.map((p) => pool.digest(p.path, opts.hash, p.size)));
+      const digests = await Promise.all(pending.map((p) => pool.digest(p.path, opts.hash, p.size).then(counted)));
       pending.forEach((p, i) => setExternal(p.node, digests[i]!));
     } finally {
       await pool.close();

@@ -46,6 +46,22 @@ function newRepo(hash: 'sha256' | 'sha512', dual = false): Repository {
 }
 
 describe('composefs-rs directory import', () => {
+  it('reports progress once per file above the inline limit (hard links once), ending at the total', async () => {
+    const root = makeTree(); // big (+ a hard link to it), is65, run/stuff/f; small and exact64 are inline
+    const stored: [number, number][] = [];
+    const repo = newRepo('sha256');
+    try {
+      await createImage(repo, root, undefined, { onProgress: (d, t) => stored.push([d, t]) });
+    } finally {
+      repo.close();
+    }
+    expect(stored).toEqual([[1, 3], [2, 3], [3, 3]]);
+    const hashed: [number, number][] = [];
+    await computeId(root, { hash: 'sha256', onProgress: (d, t) => hashed.push([d, t]) });
+    expect(hashed.map(([d]) => d)).toEqual([1, 2, 3]);
+    expect(new Set(hashed.map(([, t]) => t))).toEqual(new Set([3]));
+  });
+
   for (const hash of ['sha256', 'sha512'] as const) {
     it(`compute-id equals create-image id (${hash}), objects fsck clean`, async () => {
       const root = makeTree();
