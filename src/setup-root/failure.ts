@@ -9,10 +9,15 @@ export class BootFailure extends Error {
   }
 }
 
-/** Wraps any error as a BootFailure of `step`, with optional context. */
+/**
+ * Wraps any error as a BootFailure of `step`, with optional context. A system call's failure
+ * also gets its errno name (`… : No such file or directory (ENOENT)`) unless the text has it.
+ */
 export function fail(step: string, e: unknown, context?: string): BootFailure {
   if (e instanceof BootFailure) return e;
-  const msg = (e as Error)?.message ?? String(e);
+  let msg = (e as Error)?.message ?? String(e);
+  const code = (e as { code?: unknown } | undefined)?.code;
+  if (typeof code === 'string' && /^E[A-Z0-9]+$/.test(code) && !msg.includes(code)) msg += ` (${code})`;
   return new BootFailure(step, context !== undefined ? `${context}: ${msg}` : msg);
 }
 

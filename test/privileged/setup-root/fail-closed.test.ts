@@ -189,13 +189,13 @@ describe.skipIf(SKIP_REASON !== '')('setup-root: fail closed', () => {
       refuse('not-a-mount-point', { kind: 'dir', step: 'sysroot', message: () => /sysroot is not a mount point/ });
     });
     it('refuses without the state directory of the deployment', () => {
-      refuse('state-missing', { prepare: 'rm -r "$S/state/deploy/$H"', step: 'state', message: () => new RegExp(`opening the state directory \\S+/state/deploy/${f.main.hex}: openat\\(.*\\): No such file or directory$`) });
+      refuse('state-missing', { prepare: 'rm -r "$S/state/deploy/$H"', step: 'state', message: () => new RegExp(`opening the state directory \\S+/state/deploy/${f.main.hex}: openat\\(.*\\): No such file or directory \\(ENOENT\\)$`) });
     });
     it('refuses without state/deploy/<hex>/etc when /etc is an overlay', () => {
-      refuse('state-etc-missing', { prepare: 'rm -r "$S/state/deploy/$H/etc"', step: 'state', message: () => /opening \S+\/etc \(needed for the overlay mount of \/etc\): openat\(.*\): No such file or directory$/ });
+      refuse('state-etc-missing', { prepare: 'rm -r "$S/state/deploy/$H/etc"', step: 'state', message: () => /opening \S+\/etc \(needed for the overlay mount of \/etc\): openat\(.*\): No such file or directory \(ENOENT\)$/ });
     });
     it('refuses without state/deploy/<hex>/var when /var is a bind mount', () => {
-      refuse('state-var-missing', { prepare: 'rm -r "$S/state/deploy/$H/var"', step: 'state', message: () => /opening \S+\/var \(needed for the bind mount of \/var\): openat\(.*\): No such file or directory$/ });
+      refuse('state-var-missing', { prepare: 'rm -r "$S/state/deploy/$H/var"', step: 'state', message: () => /opening \S+\/var \(needed for the bind mount of \/var\): openat\(.*\): No such file or directory \(ENOENT\)$/ });
     });
   });
 
@@ -209,7 +209,7 @@ describe.skipIf(SKIP_REASON !== '')('setup-root: fail closed', () => {
             cmdline: () => f.noEtc.karg,
             env,
             step: 'mount',
-            message: () => /opening \/etc of the composefs image: openat\(.*\): No such file or directory$/,
+            message: () => /opening \/etc of the composefs image: openat\(.*\): No such file or directory \(ENOENT\)$/,
           });
           // the composefs root had been mounted (and, mount-first, attached) before
           expect(doc['kernel']).toMatchObject({ assembly: label === 'floating' ? 'floating' : 'mount-first' });
@@ -224,7 +224,7 @@ describe.skipIf(SKIP_REASON !== '')('setup-root: fail closed', () => {
           prepare: 'chattr +i "$S/state/deploy/$H/var"',
           env,
           step: 'state',
-          message: () => /creating \S+\/var\/upper: mkdirat\(.*\): Operation not permitted$/,
+          message: () => /creating \S+\/var\/upper: mkdirat\(.*\): Operation not permitted \(EPERM\)$/,
         });
       });
     }
