@@ -18,7 +18,8 @@ import { selabel, type PolicySource } from './selinux.js';
 
 export const REQUIRED_TOPLEVEL_TO_EMPTY_DIRS: readonly string[] = ['boot', 'sysroot'];
 
-function topDir(root: Node, name: string): Node {
+/** The top-level directory `name` of the tree, with upstream's errors when it is missing or not one. */
+export function topDir(root: Node, name: string): Node {
   const d = root.children!.get(name);
   if (d === undefined) throw new ImportError(`Directory entry ${JSON.stringify(name)} does not exist`);
   if (!isDir(d)) throw new ImportError(`Directory entry ${JSON.stringify(name)} is not a subdirectory`);

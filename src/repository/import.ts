@@ -47,15 +47,15 @@
  *     from the directory on disk by compute-id/compute-karg, as upstream.
  */
 import * as fs from 'node:fs';
-import { S_IFMT, S_IFDIR, S_IFREG, S_IFLNK, S_IFCHR, S_IFBLK, S_IFIFO, S_IFSOCK, isDir, type ByteString, type Node } from '../tree/node.js';
+import { S_IFMT, S_IFDIR, S_IFREG, S_IFLNK, S_IFCHR, S_IFBLK, S_IFIFO, S_IFSOCK, forEachInode, isDir, type ByteString, type Node } from '../tree/node.js';
 import { llistxattr, lgetxattr } from '../sys/xattr.js';
 import { DigestPool } from '../verity/pool.js';
 import type { HashName } from '../verity/algorithm.js';
 import { writeImageV1, writeImageV2 } from '../erofs/index.js';
-import type { Repository } from './repository.js';
+import { readAllFd, type Repository } from './repository.js';
 import { verityDigestOfBuffer } from '../verity/merkle.js';
 import { ImportError } from './import-error.js';
-import { transformForBoot } from './boot-transform.js';
+import { topDir, transformForBoot } from './boot-transform.js';
 import { dirPolicySource, treePolicySource } from './selinux.js';
 
 /** `INLINE_CONTENT_MAX_V0`: regular files larger than this become objects. */
@@ -207,9 +207,7 @@ function setExternal(node: Node, digest: Buffer): void {
 
 /** Rule 5: `transform_for_oci`. */
 export function transformForOci(root: Node, xattrs: XattrFiltering = 'allowlist-only'): void {
-  const usr = root.children?.get('usr');
-  if (usr === undefined) throw new ImportError('Directory entry "usr" does not exist');
-  if (!isDir(usr)) throw new ImportError('Directory entry "usr" is not a subdirectory');
+  const usr = topDir(root, 'usr');
   root.mode = S_IFDIR | (usr.mode & 0o7777);
   root.uid = usr.uid;
   root.gid = usr.gid;
@@ -225,18 +223,6 @@ export function transformForOci(root: Node, xattrs: XattrFiltering = 'allowlist-
   forEachInode(root, (n) => {
     for (const k of [...n.xattrs.keys()]) if (!keep(k)) n.xattrs.delete(k);
   });
-}
-
-/** Calls `f` once per distinct inode reachable from `root`. */
-function forEachInode(root: Node, f: (n: Node) => void): void {
-  const seen = new Set<Node>();
-  const visit = (n: Node): void => {
-    if (seen.has(n)) return;
-    seen.add(n);
-    f(n);
-    if (n.children !== undefined) for (const c of n.children.values()) visit(c);
-  };
-  visit(root);
 }
 
 /** nlink: entries per leaf (upstream `nlinks()`), 2 + subdirectories for directories. */
@@ -294,7 +280,7 @@ export async function readFilesystem(path: string, opts: ReadOptions): Promise<N
       : treePolicySource(root, (n) => {
         const fd = repo.openObject(n.digest!.toString('hex'));
         try {
-          return fs.readFileSync(fd);
+          return readAllFd(fd);
         } finally {
           fs.closeSync(fd);
         }

@@ -30,7 +30,7 @@
  */
 import * as fs from 'node:fs';
 import * as nodePath from 'node:path';
-import { S_IFMT, S_IFREG, S_IFIFO, S_IFSOCK, S_IFLNK, S_IFBLK, S_IFCHR, isDir, isRegular, sortedEntries, type ByteString, type Node } from '../tree/node.js';
+import { S_IFMT, S_IFREG, S_IFIFO, S_IFSOCK, S_IFLNK, S_IFBLK, S_IFCHR, forEachInode, isDir, isRegular, sortedEntries, type ByteString, type Node } from '../tree/node.js';
 import { Matcher, PatternError } from './selinux-matcher.js';
 import { ImportError } from './import-error.js';
 
@@ -197,14 +197,7 @@ function setLabel(n: Node, label: string | undefined): void {
 
 /** Removes every `security.selinux` xattr (each inode once). */
 export function stripSelinuxLabels(root: Node): void {
-  const seen = new Set<Node>();
-  const visit = (n: Node): void => {
-    if (seen.has(n)) return;
-    seen.add(n);
-    n.xattrs.delete(XATTR_SECURITY_SELINUX);
-    if (n.children !== undefined) for (const c of n.children.values()) visit(c);
-  };
-  visit(root);
+  forEachInode(root, (n) => n.xattrs.delete(XATTR_SECURITY_SELINUX));
 }
 
 /** Rules 5–6. */

@@ -111,3 +111,15 @@ export function sortedEntries(dir: Node): Array<[ByteString, Node]> {
   if (dir.children === undefined) return [];
   return [...dir.children.entries()].sort((x, y) => compareBytes(x[0], y[0]));
 }
+
+/** Calls `f` once per distinct inode reachable from `root` (depth first, hard links once). */
+export function forEachInode(root: Node, f: (n: Node) => void): void {
+  const seen = new Set<Node>();
+  const visit = (n: Node): void => {
+    if (seen.has(n)) return;
+    seen.add(n);
+    f(n);
+    if (n.children !== undefined) for (const c of n.children.values()) visit(c);
+  };
+  visit(root);
+}
