@@ -85,15 +85,25 @@ interface Spec {
 
 const TYPE_CODES = ['b', 'c', 'd', 'p', 'l', 's', '-'];
 
-/** Rule 3, spec files. Line numbers in errors are 0-based, as upstream prints them. */
-export function parseSpecFile(path: string, data: Buffer, into: Spec[]): void {
+/**
+ * Calls `record` for every line of a spec or substitution file that is not blank or a comment,
+ * with its whitespace-separated words and a `fail` that names the file and the line (0-based,
+ * as upstream prints it).
+ */
+function forEachRecord(path: string, data: Buffer, kind: string, record: (parts: string[], fail: (what: string) => never) => void): void {
   lines(path, data).forEach((line, nr) => {
     const parts = words(line);
-    const regex = parts[0];
-    if (regex === undefined || regex.startsWith('#')) return;
-    const fail = (what: string): never => {
-      throw new SelinuxError(`${path}: SELinux spec file ${nodePath.basename(path)}: ${nr}: ${what}`);
-    };
+    if (parts.length === 0 || parts[0]!.startsWith('#')) return;
+    record(parts, (what) => {
+      throw new SelinuxError(`${path}: SELinux ${kind} file ${nodePath.basename(path)}: ${nr}: ${what}`);
+    });
+  });
+}
+
+/** Rule 3, spec files. */
+export function parseSpecFile(path: string, data: Buffer, into: Spec[]): void {
+  forEachRecord(path, data, 'spec', (parts, fail) => {
+    const regex = parts[0]!;
     const next = parts[1];
     if (next === undefined) fail('missing separator after regex');
     let rest = 2;
@@ -113,18 +123,12 @@ export function parseSpecFile(path: string, data: Buffer, into: Spec[]): void {
 
 /** Rule 3, substitution files. */
 export function parseSubsFile(path: string, data: Buffer, into: Map<ByteString, ByteString>): void {
-  lines(path, data).forEach((line, nr) => {
-    const parts = words(line);
-    const alias = parts[0];
-    if (alias === undefined || alias.startsWith('#')) return;
-    const fail = (what: string): never => {
-      throw new SelinuxError(`${path}: SELinux subs file ${nodePath.basename(path)}: ${nr}: ${what}`);
-    };
+  const bytes = (s: string): ByteString => Buffer.from(s, 'utf8').toString('latin1');
+  forEachRecord(path, data, 'subs', (parts, fail) => {
     const original = parts[1];
     if (original === undefined) fail('missing original path');
     if (parts.length > 2) fail('trailing data');
-    const bytes = (s: string): ByteString => Buffer.from(s, 'utf8').toString('latin1');
-    into.set(bytes(alias), bytes(original!));
+    into.set(bytes(parts[0]!), bytes(original!));
   });
 }
 
