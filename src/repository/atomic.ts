@@ -11,8 +11,6 @@ import {
 } from '../sys/index.js';
 import { measureVerity } from '../sys/verity.js';
 import { enableVerityOnFd, VERITY_ABSENT } from '../verity/kernel.js';
-
-export { VERITY_ABSENT };
 import { isSysError } from '../sys/errors.js';
 import type { HashName } from '../verity/hashes.js';
 import { FsVerityHasher, verityDigestOfBuffer } from '../verity/merkle.js';

@@ -459,13 +459,6 @@ export class Repository {
     return hex;
   }
 
-  /**
-   * `open_image(name)` (boot.md §2.6): `images/<name>`; on ENOENT a slash-free name is tried as
-   * `images/refs/<name>` (verity required, not measured); a name with `/` is returned with
-   * verity required, not measured; a bare digest name is measured: equal → verity required;
-   * different → fatal `fs-verity content mismatch`; no verity in an insecure repository →
-   * verity not required; anything else fatal.
-   */
   /** After ENOENT opening `rel`: when `rel` is a symlink (pointing nowhere), names it. */
   private refuseDangling(rel: string, name: string): void {
     let target: string;
@@ -477,6 +470,13 @@ export class Repository {
     throw new RepositoryError('ImageNotFound', this.describe(rel), `image not found: ${name} (dangling link to ${target})`);
   }
 
+  /**
+   * `open_image(name)` (boot.md §2.6): `images/<name>`; on ENOENT a slash-free name is tried as
+   * `images/refs/<name>` (verity required, not measured); a name with `/` is returned with
+   * verity required, not measured; a bare digest name is measured: equal → verity required;
+   * different → fatal `fs-verity content mismatch`; no verity in an insecure repository →
+   * verity not required; anything else fatal.
+   */
   openImage(name: string): OpenedImage {
     const rel = `${IMAGES_DIR}/${name}`;
     let fd: number;
@@ -490,8 +490,10 @@ export class Repository {
       try {
         return { fd: openat(this.fd, refRel, constants.O_RDONLY), verity: true };
       } catch (e2) {
-        if (isSysError(e2, 'ENOENT')) this.refuseDangling(refRel, name);
-        if (isSysError(e2, 'ENOENT')) throw new RepositoryError('ImageNotFound', this.describe(rel), `image not found: ${name}`);
+        if (isSysError(e2, 'ENOENT')) {
+          this.refuseDangling(refRel, name);
+          throw new RepositoryError('ImageNotFound', this.describe(rel), `image not found: ${name}`);
+        }
         throw ioError(this.describe(refRel), 'opening image', e2);
       }
     }

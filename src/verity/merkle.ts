@@ -23,6 +23,7 @@ export function hashBlock(hash: HashName, block: Uint8Array): Buffer {
   return oneShotHash(hash, block, 'buffer') as unknown as Buffer;
 }
 
+/** Accepts level-0 (data block) hashes in order and produces the root hash and file digest. */
 export class MerkleBuilder {
   private readonly levels: Level[] = [];
   private readonly digestSize: number;

@@ -19,10 +19,7 @@ import { Worker } from 'node:worker_threads';
 import { BLOCK_SIZE } from './descriptor.js';
 import { HASHES, type HashName } from './hashes.js';
 import { MerkleBuilder } from './merkle.js';
-
 import { PARALLEL_THRESHOLD, READ_CHUNK } from './chunks.js';
-
-export { PARALLEL_THRESHOLD, READ_CHUNK };
 
 export interface DigestPoolOptions {
   /** Worker threads. Default: available cores. */
