@@ -20,4 +20,3 @@ export function fail(step: string, e: unknown, context?: string): BootFailure {
   if (typeof code === 'string' && /^E[A-Z0-9]+$/.test(code) && !msg.includes(code)) msg += ` (${code})`;
   return new BootFailure(step, context !== undefined ? `${context}: ${msg}` : msg);
 }
-

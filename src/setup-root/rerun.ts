@@ -63,4 +63,3 @@ export function wholeRoot(target: string, top: MountEntry, config: SetupRootConf
   }
   return top;
 }
-

@@ -42,7 +42,6 @@ export interface SetupRootOptions {
   statusFile?: string;
 }
 
-
 /** The karg as written on the command line (for messages and status). */
 export function kargText(k: ComposefsKarg): string {
   const q = k.insecure ? '?' : '';
@@ -177,14 +176,15 @@ function run(o: SetupRootOptions, sysroot: string, target: string, replacing: bo
   // already in place? (re-run in the emergency shell, or after a partial run)
   const mounts = readMountinfo();
   const top = topMountAt(mounts, target);
-  if (top !== undefined && composefsSourceDigest(top.source) !== undefined) {
+  const topDigest = top === undefined ? undefined : composefsSourceDigest(top.source);
+  if (top !== undefined && topDigest !== undefined) {
     let previous;
     try {
       previous = o.statusFile !== undefined ? readStatus(o.statusFile) : undefined;
     } catch {
       previous = undefined;
     }
-    const named = kargs.some((k) => k.hex === composefsSourceDigest(top.source));
+    const named = kargs.some((k) => k.hex === topDigest);
     if (named && previous !== undefined && (previous.result === 'ok' || previous.result === 'already-mounted') && previous.rootMountId === top.id) {
       Object.assign(rec.doc, { ...previous, steps: rec.doc.steps, started: rec.doc.started });
       rec.doc.rootMountId = top.id;

@@ -54,6 +54,17 @@ export interface Assembly {
   rec: StatusRecorder;
 }
 
+/** O_PATH fds of `upper` and `work` in `dirFd` as overlay layers of `what`, closed by `a.unwind`. */
+function upperWorkLayers(a: Assembly, dirFd: number, what: string): { upper: Layer; work: Layer } {
+  const upper = openat(dirFd, 'upper', O_DIR_PATH());
+  const work = openat(dirFd, 'work', O_DIR_PATH());
+  a.unwind.push(`fds of ${what} upper/work`, () => {
+    close(upper);
+    close(work);
+  });
+  return { upper: { fd: upper, detached: false, label: `${what} upper` }, work: { fd: work, detached: false, label: `${what} work` } };
+}
+
 /** A fresh tmpfs for transient upper/work dirs; attached to a temp dir unless floating. */
 export function transientTmpfs(a: Assembly, what: string): { upper: Layer; work: Layer } {
   const ctx = new FsContext('tmpfs');
@@ -71,13 +82,7 @@ export function transientTmpfs(a: Assembly, what: string): { upper: Layer; work:
   const dirFd = a.floating ? tfd : attachToTempDir(tfd, `the tmpfs for ${what}`, a.unwind);
   mkdirat(dirFd, 'upper', 0o755);
   mkdirat(dirFd, 'work', 0o700);
-  const upper = openat(dirFd, 'upper', O_DIR_PATH());
-  const work = openat(dirFd, 'work', O_DIR_PATH());
-  a.unwind.push(`fds of ${what} upper/work`, () => {
-    close(upper);
-    close(work);
-  });
-  return { upper: { fd: upper, detached: false, label: `${what} upper` }, work: { fd: work, detached: false, label: `${what} work` } };
+  return upperWorkLayers(a, dirFd, what);
 }
 
 /** Runs the unwind actions of temp mounts made for one overlay (the overlay keeps its layers). */
@@ -134,13 +139,7 @@ export function mountStateDir(a: Assembly, rootFd: number, lowerRootFd: number, 
       try {
         mkdirExistOk(st, 'upper', 0o755, path.join(statePath, d, 'upper'));
         mkdirExistOk(st, 'work', 0o700, path.join(statePath, d, 'work'));
-        const upper = openat(st, 'upper', O_DIR_PATH());
-        const work = openat(st, 'work', O_DIR_PATH());
-        a.unwind.push(`fds of ${where} upper/work`, () => {
-          close(upper);
-          close(work);
-        });
-        layers = { upper: { fd: upper, detached: false, label: `${where} upper` }, work: { fd: work, detached: false, label: `${where} work` } };
+        layers = upperWorkLayers(a, st, where);
       } finally {
         close(st);
       }
