@@ -20,6 +20,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EXE, exeExists, runExe } from '../../helpers/exe.js';
+import { mkdirs } from '../../helpers/tree.js';
 import { buildRootfs } from '../../exe/differential/harness.js';
 import { readFilesystem } from '../../../src/repository/import.js';
 import { literalPrefix } from '../../../src/repository/selinux-matcher.js';
@@ -195,18 +196,7 @@ describe.skipIf(!isRoot)('--bootable on a rootfs with Debian\'s SELinux policy',
     const root = newNode(S_IFDIR | 0o755);
     for (const [p, type] of [...probes].sort()) {
       const parts = p.split('/').filter((x) => x !== '');
-      let d = root;
-      for (const c of parts.slice(0, -1)) {
-        let n = d.children!.get(c);
-        if (n === undefined) {
-          n = newNode(S_IFDIR | 0o755);
-          d.children!.set(c, n);
-        } else if (n.children === undefined) {
-          n.mode = S_IFDIR | 0o755;
-          n.children = new Map();
-        }
-        d = n;
-      }
+      const d = mkdirs(root, parts.slice(0, -1));
       const name = parts[parts.length - 1]!;
       if (!d.children!.has(name)) d.children!.set(name, newNode(type | 0o644));
     }

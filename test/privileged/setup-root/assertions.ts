@@ -77,42 +77,27 @@ export function expectMountTable(after: MountEntry[], c: Case, img: Image, l: La
   expect(sys[0]!.root).toBe('/');
   expect(sys[0]!.mountOptions).toContain('ro');
 
-  const etcType = opts.etc ?? 'overlay';
-  const etc = mountsAt(after, path.join(l.target, 'etc'));
-  if (etcType === 'none') {
-    expect(etc).toEqual([]);
-  } else {
-    expected.push(path.join(l.target, 'etc'));
-    expect(etc).toHaveLength(1);
-    expect(etc[0]!.parent).toBe(ovl.id);
-    expect(etc[0]!.mountOptions).toContain('rw');
-    if (etcType === 'bind') {
-      expect(etc[0]!.dev).toBe(l.phys.dev);
-      expect(etc[0]!.root).toBe(`/state/deploy/${img.hex}/etc`);
-    } else {
-      expect(etc[0]!.fstype).toBe('overlay');
-      expect(etc[0]!.source).toBe(etcType === 'overlay' ? 'overlay' : 'transient');
-      if (p.layers === 'fd' && etcType === 'overlay') {
-        expect(etc[0]!.superOptions).toContain(`upperdir=${c.state(img.hex, 'etc/upper')}`);
-        expect(etc[0]!.superOptions).toContain(`workdir=${c.state(img.hex, 'etc/work')}`);
-      }
+  // /etc (default overlay) and /var (default bind), each as the configuration says
+  for (const [d, type] of [['etc', opts.etc ?? 'overlay'], ['var', opts.var ?? 'bind']] as const) {
+    const m = mountsAt(after, path.join(l.target, d));
+    if (type === 'none') {
+      expect(m).toEqual([]);
+      continue;
     }
-  }
-  const varType = opts.var ?? 'bind';
-  const vr = mountsAt(after, path.join(l.target, 'var'));
-  if (varType === 'none') {
-    expect(vr).toEqual([]);
-  } else {
-    expected.push(path.join(l.target, 'var'));
-    expect(vr).toHaveLength(1);
-    expect(vr[0]!.parent).toBe(ovl.id);
-    expect(vr[0]!.mountOptions).toContain('rw');
-    if (varType === 'bind') {
-      expect(vr[0]!.dev).toBe(l.phys.dev);
-      expect(vr[0]!.root).toBe(`/state/deploy/${img.hex}/var`);
+    expected.push(path.join(l.target, d));
+    expect(m).toHaveLength(1);
+    expect(m[0]!.parent).toBe(ovl.id);
+    expect(m[0]!.mountOptions).toContain('rw');
+    if (type === 'bind') {
+      expect(m[0]!.dev).toBe(l.phys.dev);
+      expect(m[0]!.root).toBe(`/state/deploy/${img.hex}/${d}`);
     } else {
-      expect(vr[0]!.fstype).toBe('overlay');
-      expect(vr[0]!.source).toBe(varType === 'overlay' ? 'overlay' : 'transient');
+      expect(m[0]!.fstype).toBe('overlay');
+      expect(m[0]!.source).toBe(type === 'overlay' ? 'overlay' : 'transient');
+      if (p.layers === 'fd' && type === 'overlay') {
+        expect(m[0]!.superOptions).toContain(`upperdir=${c.state(img.hex, `${d}/upper`)}`);
+        expect(m[0]!.superOptions).toContain(`workdir=${c.state(img.hex, `${d}/work`)}`);
+      }
     }
   }
   // nothing else: no temp layer mounts, no second composefs

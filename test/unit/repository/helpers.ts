@@ -8,6 +8,7 @@ import { verityDigestOfBuffer } from '../../../src/verity/merkle';
 import type { HashName } from '../../../src/verity/hashes';
 import { objectPathname } from '../../../src/repository/paths';
 import { findAddonFile } from '../../../src/sys/addon';
+import { mkdirs } from '../../helpers/tree';
 export { content } from './data';
 
 export function tempDir(prefix = 'cfsrepo-', base = os.tmpdir()): string {
@@ -26,15 +27,7 @@ export function treeReferencing(hash: HashName, files: Record<string, Buffer>): 
   const root = newNode(S_IFDIR | 0o755);
   for (const [p, data] of Object.entries(files)) {
     const parts = p.split('/');
-    let dir = root;
-    for (const d of parts.slice(0, -1)) {
-      let next = dir.children!.get(d);
-      if (next === undefined) {
-        next = newNode(S_IFDIR | 0o755);
-        dir.children!.set(d, next);
-      }
-      dir = next;
-    }
+    const dir = mkdirs(root, parts.slice(0, -1));
     const name = parts[parts.length - 1]!;
     if (data.length <= 64) {
       dir.children!.set(name, newNode(S_IFREG | 0o644, { size: BigInt(data.length), content: data.length > 0 ? data : undefined }));

@@ -16,6 +16,7 @@ import { Repository } from '../../../src/repository/index.js';
 import { computeId, createImage, readFilesystem } from '../../../src/repository/import.js';
 import { algorithmFor } from '../../../src/verity/algorithm.js';
 import { runCli } from '../../helpers/cli.js';
+import { mkdirs } from '../../helpers/tree.js';
 
 const dirs: string[] = [];
 function tmp(): string {
@@ -62,15 +63,7 @@ function buildTree(entries: Record<string, Spec | Node>): Node {
   const root = newNode(S_IFDIR | 0o755);
   for (const [p, s] of Object.entries(entries)) {
     const parts = p.split('/').filter((x) => x !== '');
-    let d = root;
-    for (const c of parts.slice(0, -1)) {
-      let n = d.children!.get(c);
-      if (n === undefined) {
-        n = newNode(S_IFDIR | 0o755);
-        d.children!.set(c, n);
-      }
-      d = n;
-    }
+    const d = mkdirs(root, parts.slice(0, -1));
     const name = parts[parts.length - 1]!;
     if ('xattrs' in s && s.xattrs instanceof Map) {
       d.children!.set(name, s as Node);
